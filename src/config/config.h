@@ -60,13 +60,13 @@ std::string_view to_string(LogLevel level);
 // A validated absolute URL: http/https/ws/wss, a host, an optional port and a target.
 // Built by the loader; a value type; any thread.
 struct Url {
-  std::string text;      // as written in the config
-  std::string scheme;    // "http", "https", "ws" or "wss" (lower case)
-  std::string host;      // host name or IP literal; IPv6 without the brackets
-  uint16_t port = 0;     // the explicit port, else 80 (http/ws) or 443 (https/wss)
-  std::string target;    // path and query, "/" when the URL has none
-  bool tls = false;      // https or wss
-  bool loopback = false; // 127.0.0.0/8, localhost or ::1
+  std::string text;       // as written in the config
+  std::string scheme;     // "http", "https", "ws" or "wss" (lower case)
+  std::string host;       // host name or IP literal; IPv6 without the brackets
+  uint16_t port = 0;      // the explicit port, else 80 (http/ws) or 443 (https/wss)
+  std::string target;     // path and query, "/" when the URL has none
+  bool tls = false;       // https or wss
+  bool loopback = false;  // 127.0.0.0/8, localhost or ::1
 };
 
 // A listen address "HOST:PORT" ("127.0.0.1:9090", "[::1]:9090"). Port 0 means "pick
@@ -78,6 +78,9 @@ struct HostPort {
   // "HOST:PORT", with brackets around an IPv6 host.
   std::string to_string() const;
 };
+
+// The section structs below are plain value types, parts of Config: owned by it and,
+// like it, read-only after load (any thread may read them).
 
 // `exchange`: where Phoenix connects.
 struct ExchangeConfig {
@@ -136,7 +139,7 @@ struct SymbolConfig {
   core::Decimal size_growth{1, 0};          // size multiplier per level outward
   core::Decimal min_spread_bps{0, 0};
   core::Decimal requote_tolerance_bps{2, 0};
-  std::optional<int64_t> stale_after_ms;  // the override as written, if any
+  std::optional<int64_t> stale_after_ms;    // the override as written, if any
   int64_t effective_stale_after_ms = 2000;  // override, else market_data.stale_after_ms
   InventoryConfig inventory;
   std::optional<core::Decimal> price_ceiling;

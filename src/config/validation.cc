@@ -1,12 +1,12 @@
 #include "config/validation.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 namespace phoenix::config::internal {
 namespace {

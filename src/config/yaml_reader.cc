@@ -46,7 +46,7 @@ std::string invalid_message(std::string_view expected, const YAML::Node& node) {
 
 }  // namespace
 
-void Diagnostics::add(const YAML::Mark& mark, std::string_view key_path, std::string message) {
+void Diagnostics::add(const YAML::Mark& mark, std::string_view key_path, std::string_view message) {
   const int line = mark.is_null() ? 1 : mark.line + 1;
   const int column = mark.is_null() ? 1 : mark.column + 1;
   std::string text = fmt::format("{}:{}:{}: ", source_, line, column);
@@ -130,9 +130,9 @@ void check_no_secret_keys(const YAML::Node& root, Diagnostics& diag) {
   }
 }
 
-MapReader::MapReader(const YAML::Node& node, std::string path, std::span<const std::string_view> allowed,
-                     Diagnostics& diag, const YAML::Mark& parent_mark)
-    : path_(std::move(path)), diag_(diag), mark_(mark_or(node, parent_mark)) {
+MapReader::MapReader(const Field& field, std::span<const std::string_view> allowed, Diagnostics& diag)
+    : path_(field.path), diag_(diag), mark_(field.mark) {
+  const YAML::Node& node = field.node;
   if (!node.IsMap()) {
     diag_.add(mark_, path_, invalid_message("a map", node));
     return;
@@ -147,7 +147,8 @@ MapReader::MapReader(const YAML::Node& node, std::string path, std::span<const s
     }
     const std::string& key = key_node.Scalar();
     const YAML::Mark key_mark = mark_or(key_node, mark_);
-    const auto previous = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == key; });
+    const auto previous =
+        std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == key; });
     if (previous != seen.end()) {
       diag_.add(key_mark, child_path(path_, key),
                 fmt::format("duplicate key (first at line {})", previous->second.line + 1));
@@ -166,51 +167,51 @@ MapReader::MapReader(const YAML::Node& node, std::string path, std::span<const s
       diag_.add(key_mark, child_path(path_, key), std::move(message));
       continue;
     }
-    entries_.emplace_back(key, kv.second);
+    const YAML::Mark value_mark = kv.second.IsNull() ? key_mark : mark_or(kv.second, key_mark);
+    entries_.emplace_back(key, Field{kv.second, value_mark, child_path(path_, key)});
   }
 }
 
-std::optional<YAML::Node> MapReader::get(std::string_view key) const {
+std::optional<Field> MapReader::get(std::string_view key) const {
   for (const auto& [name, value] : entries_) {
     if (name == key) return value;
   }
   return std::nullopt;
 }
 
-std::optional<YAML::Node> MapReader::require(std::string_view key, std::string_view why) const {
-  auto node = get(key);
-  if (!node && is_map_) {
+std::optional<Field> MapReader::require(std::string_view key, std::string_view why) const {
+  auto field = get(key);
+  if (!field && is_map_) {
     std::string message = "required key is missing";
     if (!why.empty()) message += fmt::format(" ({})", why);
     diag_.add(mark_, path_of(key), std::move(message));
   }
-  return node;
+  return field;
 }
 
-std::optional<int64_t> read_int_value(const YAML::Node& node, const std::string& path, int64_t min,
-                                      int64_t max, Diagnostics& diag) {
-  if (node.IsScalar()) {
-    auto value = parse_int(node.Scalar());
+std::optional<int64_t> read_int_value(const Field& field, int64_t min, int64_t max, Diagnostics& diag) {
+  if (field.node.IsScalar()) {
+    auto value = parse_int(field.node.Scalar());
     if (value && *value >= min && *value <= max) return value;
   }
-  diag.add(node.Mark(), path, invalid_message(fmt::format("an integer in {}..{}", min, max), node));
+  diag.add(field.mark, field.path,
+           invalid_message(fmt::format("an integer in {}..{}", min, max), field.node));
   return std::nullopt;
 }
 
-std::optional<bool> read_bool_value(const YAML::Node& node, const std::string& path, Diagnostics& diag) {
-  if (node.IsScalar()) {
-    const std::string& text = node.Scalar();
+std::optional<bool> read_bool_value(const Field& field, Diagnostics& diag) {
+  if (field.node.IsScalar()) {
+    const std::string& text = field.node.Scalar();
     if (text == "true" || text == "True" || text == "TRUE") return true;
     if (text == "false" || text == "False" || text == "FALSE") return false;
   }
-  diag.add(node.Mark(), path, invalid_message("true or false", node));
+  diag.add(field.mark, field.path, invalid_message("true or false", field.node));
   return std::nullopt;
 }
 
-std::optional<std::string> read_string_value(const YAML::Node& node, const std::string& path,
-                                             Diagnostics& diag) {
-  if (node.IsScalar()) return node.Scalar();
-  diag.add(node.Mark(), path, invalid_message("a string", node));
+std::optional<std::string> read_string_value(const Field& field, Diagnostics& diag) {
+  if (field.node.IsScalar()) return field.node.Scalar();
+  diag.add(field.mark, field.path, invalid_message("a string", field.node));
   return std::nullopt;
 }
 
@@ -227,13 +228,14 @@ bool DecimalRange::contains(const core::Decimal& value) const {
   return !max || value <= *max;
 }
 
-std::optional<core::Decimal> read_decimal_value(const YAML::Node& node, const std::string& path,
-                                                const DecimalRange& range, Diagnostics& diag) {
-  if (node.IsScalar()) {
-    auto value = core::Decimal::parse(node.Scalar());
+std::optional<core::Decimal> read_decimal_value(const Field& field, const DecimalRange& range,
+                                                Diagnostics& diag) {
+  if (field.node.IsScalar()) {
+    auto value = core::Decimal::parse(field.node.Scalar());
     if (value && range.contains(*value)) return *value;
   }
-  diag.add(node.Mark(), path, invalid_message(fmt::format("a decimal number {}", range.describe()), node));
+  diag.add(field.mark, field.path,
+           invalid_message(fmt::format("a decimal number {}", range.describe()), field.node));
   return std::nullopt;
 }
 
@@ -246,20 +248,21 @@ std::string join_choices(std::span<const std::string_view> names) {
   return out;
 }
 
-std::optional<size_t> read_choice_value(const YAML::Node& node, const std::string& path,
-                                        std::span<const std::string_view> names, Diagnostics& diag) {
-  if (node.IsScalar()) {
-    const auto it = std::find(names.begin(), names.end(), node.Scalar());
+std::optional<size_t> read_choice_value(const Field& field, std::span<const std::string_view> names,
+                                        Diagnostics& diag) {
+  if (field.node.IsScalar()) {
+    const auto it = std::find(names.begin(), names.end(), field.node.Scalar());
     if (it != names.end()) return static_cast<size_t>(it - names.begin());
   }
-  diag.add(node.Mark(), path, invalid_message(fmt::format("one of {}", join_choices(names)), node));
+  diag.add(field.mark, field.path,
+           invalid_message(fmt::format("one of {}", join_choices(names)), field.node));
   return std::nullopt;
 }
 
 bool read_int(const MapReader& map, std::string_view key, int64_t min, int64_t max, int64_t* out) {
-  auto node = map.get(key);
-  if (!node) return false;
-  auto value = read_int_value(*node, map.path_of(key), min, max, map.diag());
+  auto field = map.get(key);
+  if (!field) return false;
+  auto value = read_int_value(*field, min, max, map.diag());
   if (!value) return false;
   *out = *value;
   return true;
@@ -273,27 +276,27 @@ bool read_int(const MapReader& map, std::string_view key, int min, int max, int*
 }
 
 bool read_bool(const MapReader& map, std::string_view key, bool* out) {
-  auto node = map.get(key);
-  if (!node) return false;
-  auto value = read_bool_value(*node, map.path_of(key), map.diag());
+  auto field = map.get(key);
+  if (!field) return false;
+  auto value = read_bool_value(*field, map.diag());
   if (!value) return false;
   *out = *value;
   return true;
 }
 
 bool read_string(const MapReader& map, std::string_view key, std::string* out) {
-  auto node = map.get(key);
-  if (!node) return false;
-  auto value = read_string_value(*node, map.path_of(key), map.diag());
+  auto field = map.get(key);
+  if (!field) return false;
+  auto value = read_string_value(*field, map.diag());
   if (!value) return false;
   *out = std::move(*value);
   return true;
 }
 
 bool read_decimal(const MapReader& map, std::string_view key, const DecimalRange& range, core::Decimal* out) {
-  auto node = map.get(key);
-  if (!node) return false;
-  auto value = read_decimal_value(*node, map.path_of(key), range, map.diag());
+  auto field = map.get(key);
+  if (!field) return false;
+  auto value = read_decimal_value(*field, range, map.diag());
   if (!value) return false;
   *out = *value;
   return true;

@@ -29,7 +29,7 @@ class Diagnostics {
 
   // Records "<source>:<line>:<col>: <key_path>: <message>". A null mark (a node that
   // does not come from the text) is shown as 1:1.
-  void add(const YAML::Mark& mark, std::string_view key_path, std::string message);
+  void add(const YAML::Mark& mark, std::string_view key_path, std::string_view message);
 
   bool empty() const { return items_.empty(); }
   size_t size() const { return items_.size(); }
@@ -67,23 +67,31 @@ std::string index_path(std::string_view parent, size_t index);
 // Walks at most a bounded number of nodes (aliases can make a document huge).
 void check_no_secret_keys(const YAML::Node& root, Diagnostics& diag);
 
+// One value read from the document: the node, where it is (the key's position when
+// the value is empty, since yaml-cpp places an empty value at the next token), and
+// its key path ("symbols[2].levels"). A value type, used on the loading thread only
+// (yaml-cpp nodes share their document without locks).
+struct Field {
+  YAML::Node node;
+  YAML::Mark mark;
+  std::string path;
+};
+
 // A strict view of one YAML map: on construction it reports a non-map node, unknown
 // keys (with a "did you mean" hint), duplicate keys and non-scalar keys. Keys named
 // like secrets are skipped here (check_no_secret_keys reports them). Lives for the
 // duration of one load call; single thread.
 class MapReader {
  public:
-  // `node` is the map at `path`; `parent_mark` locates problems when the node has no
-  // position of its own. `allowed` must outlive the reader.
-  MapReader(const YAML::Node& node, std::string path, std::span<const std::string_view> allowed,
-            Diagnostics& diag, const YAML::Mark& parent_mark);
+  // `field` should hold a map. `allowed` must outlive the reader.
+  MapReader(const Field& field, std::span<const std::string_view> allowed, Diagnostics& diag);
 
   bool is_map() const { return is_map_; }
   // The value of `key` when the map has it (first occurrence).
-  std::optional<YAML::Node> get(std::string_view key) const;
+  std::optional<Field> get(std::string_view key) const;
   bool has(std::string_view key) const { return get(key).has_value(); }
   // Like get(), and reports "<path.key>: required key is missing" when absent.
-  std::optional<YAML::Node> require(std::string_view key, std::string_view why = {}) const;
+  std::optional<Field> require(std::string_view key, std::string_view why = {}) const;
 
   const std::string& path() const { return path_; }
   std::string path_of(std::string_view key) const { return child_path(path_, key); }
@@ -95,19 +103,17 @@ class MapReader {
   Diagnostics& diag_;
   YAML::Mark mark_;
   bool is_map_ = false;
-  std::vector<std::pair<std::string, YAML::Node>> entries_;  // allowed keys present
+  std::vector<std::pair<std::string, Field>> entries_;  // allowed keys present
 };
 
-// Value readers. Each reads one node at `path`; on a bad value it reports a problem and
-// returns nullopt.
-std::optional<int64_t> read_int_value(const YAML::Node& node, const std::string& path, int64_t min,
-                                      int64_t max, Diagnostics& diag);
-std::optional<bool> read_bool_value(const YAML::Node& node, const std::string& path, Diagnostics& diag);
-std::optional<std::string> read_string_value(const YAML::Node& node, const std::string& path,
-                                             Diagnostics& diag);
+// Value readers. Each reads one field; on a bad value it reports a problem and returns
+// nullopt.
+std::optional<int64_t> read_int_value(const Field& field, int64_t min, int64_t max, Diagnostics& diag);
+std::optional<bool> read_bool_value(const Field& field, Diagnostics& diag);
+std::optional<std::string> read_string_value(const Field& field, Diagnostics& diag);
 
 // An allowed range of decimals: min (inclusive, or exclusive when min_exclusive) and an
-// optional inclusive max.
+// optional inclusive max. A value type; any thread.
 struct DecimalRange {
   core::Decimal min;
   bool min_exclusive = false;
@@ -117,12 +123,12 @@ struct DecimalRange {
   std::string describe() const;
   bool contains(const core::Decimal& value) const;
 };
-std::optional<core::Decimal> read_decimal_value(const YAML::Node& node, const std::string& path,
-                                                const DecimalRange& range, Diagnostics& diag);
+std::optional<core::Decimal> read_decimal_value(const Field& field, const DecimalRange& range,
+                                                Diagnostics& diag);
 
 // One of `names` (the YAML spellings); returns its index.
-std::optional<size_t> read_choice_value(const YAML::Node& node, const std::string& path,
-                                        std::span<const std::string_view> names, Diagnostics& diag);
+std::optional<size_t> read_choice_value(const Field& field, std::span<const std::string_view> names,
+                                        Diagnostics& diag);
 
 // "a, b or c"
 std::string join_choices(std::span<const std::string_view> names);
@@ -140,11 +146,11 @@ bool read_decimal(const MapReader& map, std::string_view key, const DecimalRange
 // Enum reader over a table of values whose to_string() gives the YAML spelling.
 template <class Enum, size_t N>
 bool read_enum(const MapReader& map, std::string_view key, const std::array<Enum, N>& values, Enum* out) {
-  auto node = map.get(key);
-  if (!node) return false;
+  auto field = map.get(key);
+  if (!field) return false;
   std::array<std::string_view, N> names;
   for (size_t i = 0; i < N; ++i) names[i] = to_string(values[i]);
-  auto index = read_choice_value(*node, map.path_of(key), names, map.diag());
+  auto index = read_choice_value(*field, names, map.diag());
   if (!index) return false;
   *out = values[*index];
   return true;
