@@ -2,7 +2,7 @@
 add_library(phoenix_options INTERFACE)
 target_compile_options(phoenix_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
-  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual -Wnull-dereference
+  -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual
   -Wimplicit-fallthrough)
 if(PHOENIX_WERROR)
   target_compile_options(phoenix_options INTERFACE -Werror)
