@@ -72,8 +72,7 @@ std::string check_name_and_help(std::string_view name, std::string_view help, Me
 
 // Sorts `labels` by name and checks them; returns an empty string when fine, else the problem.
 std::string canonicalize_labels(std::string_view metric, MetricType type, Labels& labels) {
-  std::sort(labels.begin(), labels.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(labels.begin(), labels.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (size_t i = 0; i < labels.size(); ++i) {
     const auto& [name, value] = labels[i];
     if (!is_valid_label_name(name)) {
@@ -85,7 +84,7 @@ std::string canonicalize_labels(std::string_view metric, MetricType type, Labels
     if (type == MetricType::kHistogram && name == "le") {
       return fmt::format("histogram \"{}\": label name \"le\" is reserved for buckets", metric);
     }
-    if (i > 0 && labels[i - 1].first == name) {
+    if (i > 0 && labels[i - 1].name == name) {
       return fmt::format("metric \"{}\": label \"{}\" given more than once", metric, name);
     }
     if (!is_valid_utf8(value)) {
@@ -127,7 +126,8 @@ bool is_valid_metric_name(std::string_view name) {
 bool is_valid_label_name(std::string_view name) {
   if (name.empty() || name.starts_with("__")) return false;
   if (!is_alpha(name[0]) && name[0] != '_') return false;
-  return std::all_of(name.begin() + 1, name.end(), [](char c) { return is_alpha(c) || is_digit(c) || c == '_'; });
+  return std::all_of(name.begin() + 1, name.end(),
+                     [](char c) { return is_alpha(c) || is_digit(c) || c == '_'; });
 }
 
 // ---- Histogram -------------------------------------------------------------------------
@@ -175,9 +175,9 @@ std::vector<double> exponential_buckets(double start, double factor, size_t coun
 
 std::vector<double> linear_buckets(double start, double width, size_t count) {
   if (!std::isfinite(start) || !(width > 0) || !std::isfinite(width) || count < 1) {
-    throw std::invalid_argument(fmt::format(
-        "linear_buckets(start={}, width={}, count={}): need finite start, width > 0, count >= 1", start,
-        width, count));
+    throw std::invalid_argument(
+        fmt::format("linear_buckets(start={}, width={}, count={}): need finite start, width > 0, count >= 1",
+                    start, width, count));
   }
   std::vector<double> out;
   out.reserve(count);
@@ -255,8 +255,8 @@ Registry::Family& Registry::family_for(std::string_view name, std::string_view h
                                 to_string(type)));
     }
     if (f.help != help) {
-      throw_invalid(fmt::format("metric \"{}\" registered with help \"{}\" and again with \"{}\"", name,
-                                f.help, help));
+      throw_invalid(
+          fmt::format("metric \"{}\" registered with help \"{}\" and again with \"{}\"", name, f.help, help));
     }
     if (upper_bounds != nullptr && f.upper_bounds != *upper_bounds) {
       throw_invalid(fmt::format("histogram \"{}\" registered with buckets [{}] and again with [{}]", name,
@@ -272,7 +272,8 @@ Registry::Family& Registry::family_for(std::string_view name, std::string_view h
   for (std::string_view suffix : kHistogramSuffixes) {
     if (ends_with(name, suffix)) {
       const auto base = name.substr(0, name.size() - suffix.size());
-      if (auto it = families_.find(base); it != families_.end() && it->second->type == MetricType::kHistogram) {
+      if (auto it = families_.find(base);
+          it != families_.end() && it->second->type == MetricType::kHistogram) {
         throw_invalid(fmt::format("metric \"{}\" clashes with the series of histogram \"{}\"", name, base));
       }
     }
@@ -323,8 +324,8 @@ Histogram& Registry::histogram(std::string_view name, std::string_view help, std
       throw_invalid(fmt::format("histogram \"{}\": bucket bound {} is not finite", name, upper_bounds[i]));
     }
     if (i > 0 && !(upper_bounds[i - 1] < upper_bounds[i])) {
-      throw_invalid(fmt::format("histogram \"{}\": bucket bounds must be strictly increasing ({} then {})", name,
-                                upper_bounds[i - 1], upper_bounds[i]));
+      throw_invalid(fmt::format("histogram \"{}\": bucket bounds must be strictly increasing ({} then {})",
+                                name, upper_bounds[i - 1], upper_bounds[i]));
     }
   }
   std::lock_guard lock(mu_);
@@ -375,8 +376,9 @@ std::vector<FamilySnapshot> Registry::collect() const {
   for (const auto& c : collectors) (*c)(sink);
   const size_t registered = out.size();
   for (auto& f : sink.take()) {
-    const auto clash = std::lower_bound(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(registered), f.name,
-                                        [](const FamilySnapshot& a, const std::string& n) { return a.name < n; });
+    const auto clash =
+        std::lower_bound(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(registered), f.name,
+                         [](const FamilySnapshot& a, const std::string& n) { return a.name < n; });
     if (clash != out.begin() + static_cast<std::ptrdiff_t>(registered) && clash->name == f.name) continue;
     out.push_back(std::move(f));
   }

@@ -16,6 +16,7 @@
 // returned reference and update through it; never look a metric up on the hot path.
 
 #include <atomic>
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -31,9 +32,23 @@
 
 namespace phoenix::telemetry {
 
-// Label pairs (name, value) of one series, e.g. {{"conn", "market"}, {"symbol", "ETHUSDC"}}.
-// Order does not matter: the registry sorts them by name.
-using Labels = std::vector<std::pair<std::string, std::string>>;
+// One label of a series: name and value. Built from anything that converts to
+// std::string_view, so `{"symbol", symbol_view}` works as well as `{"conn", "market"}`.
+// A value type; any thread.
+struct Label {
+  Label(std::string_view label_name, std::string_view label_value)  // NOLINT(google-explicit-constructor)
+      : name(label_name), value(label_value) {}
+
+  std::string name;
+  std::string value;
+
+  friend auto operator<=>(const Label&, const Label&) = default;
+  friend bool operator==(const Label&, const Label&) = default;
+};
+
+// The labels of one series, e.g. {{"conn", "market"}, {"symbol", "ETHUSDC"}}. Order does
+// not matter: the registry sorts them by name.
+using Labels = std::vector<Label>;
 
 enum class MetricType { kCounter, kGauge, kHistogram };
 
@@ -122,10 +137,10 @@ using SampleValue = std::variant<uint64_t, double>;
 
 // One labelled series of a family, copied out at scrape time.
 struct SeriesSnapshot {
-  Labels labels;  // sorted by label name
-  SampleValue value = uint64_t{0};            // counters and gauges
-  std::vector<uint64_t> cumulative_counts;    // histograms: one per bound, then +Inf
-  double sum = 0.0;                           // histograms
+  Labels labels;                            // sorted by label name
+  SampleValue value = uint64_t{0};          // counters and gauges
+  std::vector<uint64_t> cumulative_counts;  // histograms: one per bound, then +Inf
+  double sum = 0.0;                         // histograms
 };
 
 // One metric family (name, help, type and its series), copied out at scrape time.

@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,7 +27,7 @@ struct MetricsServerOptions {
   size_t max_connections = 64;
   // Request header and request body limits, each; larger requests get 431/413 and are closed.
   uint32_t max_header_bytes = 8 * 1024;
-  uint64_t max_body_bytes = 8 * 1024;
+  uint64_t max_body_bytes = uint64_t{8} * 1024;
 };
 
 // Serves, on one listening socket, with HTTP/1.1 keep-alive:
