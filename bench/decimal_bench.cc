@@ -1,8 +1,8 @@
 // Decimal parse/format/round: the cost of turning Binance's price strings into ticks.
-#include <benchmark/benchmark.h>
-
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "core/decimal.h"
 
@@ -14,8 +14,8 @@ using phoenix::core::round_to_step;
 using phoenix::core::Rounding;
 
 const std::vector<std::string>& samples() {
-  static const std::vector<std::string> kSamples = {"30000.10000000", "0.00010000", "2412.57000000",
-                                                     "0.16234000",     "148.23000000", "612.40000000"};
+  static const std::vector<std::string> kSamples = {"30000.10000000", "0.00010000",   "2412.57000000",
+                                                    "0.16234000",     "148.23000000", "612.40000000"};
   return kSamples;
 }
 

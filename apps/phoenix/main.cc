@@ -7,23 +7,24 @@
 //
 // Exit codes: 0 clean stop, 2 usage or configuration error, 1 runtime failure.
 
-#include <CLI/CLI.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <string_view>
 
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
 #include "config/config.h"
 #include "core/clock.h"
-#include "phoenix_version.h"
 #include "telemetry/log.h"
 #include "telemetry/metrics.h"
 #include "telemetry/metrics_server.h"
 #include "telemetry/process_metrics.h"
+
+#include "phoenix_version.h"
 
 namespace {
 
@@ -130,8 +131,8 @@ int run(const Options& opts) {
   const core::Clock& clock = core::RealClock::instance();
   const int64_t start_ns = clock.monotonic_ns();
   telemetry::log_event(LogLevel::kInfo, "phoenix_starting", "version", PHOENIX_VERSION, "config",
-                       config.source, "instance_id", config.instance_id, "dry_run", config.dry_run,
-                       "symbols", static_cast<int64_t>(config.symbols.size()));
+                       config.source, "instance_id", config.instance_id, "dry_run", config.dry_run, "symbols",
+                       static_cast<int64_t>(config.symbols.size()));
 
   telemetry::Registry registry;
   telemetry::register_process_metrics(registry);
@@ -188,12 +189,14 @@ int main(int argc, char** argv) {
 
   Options opts;
   app.add_option("--config", opts.config_path, "YAML config file (see docs/configuration.md)");
-  app.add_flag("--dry-run", opts.dry_run, "Paper trading: no orders reach the exchange; no credentials needed");
+  app.add_flag("--dry-run", opts.dry_run,
+               "Paper trading: no orders reach the exchange; no credentials needed");
   app.add_option("--log-level", opts.log_level, "Override logging.level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
   std::string check_path;
-  CLI::App* check = app.add_subcommand("check-config", "Validate a config and print it resolved, secrets masked");
+  CLI::App* check =
+      app.add_subcommand("check-config", "Validate a config and print it resolved, secrets masked");
   check->add_option("--config", check_path, "YAML config file")->required();
   app.require_subcommand(0, 1);
 

@@ -95,8 +95,8 @@ int64_t pow10(int scale) { return kPow10.at(static_cast<size_t>(scale)); }
 
 Result<int64_t> parse_units(std::string_view text, int scale) {
   if (scale < 0 || scale > kMaxScale) {
-    return Error{ErrorCode::kOutOfRange, "scale " + std::to_string(scale) + " is outside 0.." +
-                                             std::to_string(kMaxScale)};
+    return Error{ErrorCode::kOutOfRange,
+                 "scale " + std::to_string(scale) + " is outside 0.." + std::to_string(kMaxScale)};
   }
   auto parts = split(text);
   if (!parts) return std::move(parts).error();
@@ -113,8 +113,8 @@ Result<int64_t> parse_units(std::string_view text, int scale) {
   int64_t magnitude = 0;
   if (!accumulate(parts->int_digits, magnitude) || !accumulate(frac, magnitude) ||
       __builtin_mul_overflow(magnitude, pow10(scale - static_cast<int>(frac.size())), &magnitude)) {
-    return Error{ErrorCode::kOverflow, "decimal \"" + std::string(text.substr(0, 64)) + "\" does not fit in 64 bits at scale " +
-                                           std::to_string(scale)};
+    return Error{ErrorCode::kOverflow, "decimal \"" + std::string(text.substr(0, 64)) +
+                                           "\" does not fit in 64 bits at scale " + std::to_string(scale)};
   }
   return parts->negative ? -magnitude : magnitude;
 }
@@ -173,8 +173,8 @@ Result<Decimal> Decimal::parse(std::string_view text) {
 
 Result<int64_t> Decimal::to_units(int scale, Rounding mode) const {
   if (scale < 0 || scale > kMaxScale) {
-    return Error{ErrorCode::kOutOfRange, "scale " + std::to_string(scale) + " is outside 0.." +
-                                             std::to_string(kMaxScale)};
+    return Error{ErrorCode::kOutOfRange,
+                 "scale " + std::to_string(scale) + " is outside 0.." + std::to_string(kMaxScale)};
   }
   if (scale >= scale_) {
     int64_t out = 0;

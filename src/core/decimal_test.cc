@@ -1,11 +1,11 @@
 #include "core/decimal.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace phoenix::core {
 namespace {
@@ -52,17 +52,15 @@ TEST_P(DecimalMalformedTest, IsRejectedWithReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllForms, DecimalMalformedTest,
-    ::testing::Values(MalformedCase{"", "empty"}, MalformedCase{"1e-8", "exponents are not allowed"},
-                      MalformedCase{"1E5", "exponents are not allowed"},
-                      MalformedCase{"+1", "expected a digit"}, MalformedCase{"-", "expected a digit"},
-                      MalformedCase{".5", "missing digits before '.'"},
-                      MalformedCase{"1.", "missing digits after '.'"},
-                      MalformedCase{"1.2.3", "unexpected character '.'"},
-                      MalformedCase{" 1", "expected a digit"}, MalformedCase{"1 ", "unexpected character ' '"},
-                      MalformedCase{"1,5", "unexpected character ','"},
-                      MalformedCase{"0x10", "unexpected character 'x'"}, MalformedCase{"NaN", "expected a digit"},
-                      MalformedCase{"inf", "expected a digit"}, MalformedCase{"--1", "expected a digit"},
-                      MalformedCase{"1\n", "unexpected character '\\x0a'"}));
+    ::testing::Values(
+        MalformedCase{"", "empty"}, MalformedCase{"1e-8", "exponents are not allowed"},
+        MalformedCase{"1E5", "exponents are not allowed"}, MalformedCase{"+1", "expected a digit"},
+        MalformedCase{"-", "expected a digit"}, MalformedCase{".5", "missing digits before '.'"},
+        MalformedCase{"1.", "missing digits after '.'"}, MalformedCase{"1.2.3", "unexpected character '.'"},
+        MalformedCase{" 1", "expected a digit"}, MalformedCase{"1 ", "unexpected character ' '"},
+        MalformedCase{"1,5", "unexpected character ','"}, MalformedCase{"0x10", "unexpected character 'x'"},
+        MalformedCase{"NaN", "expected a digit"}, MalformedCase{"inf", "expected a digit"},
+        MalformedCase{"--1", "expected a digit"}, MalformedCase{"1\n", "unexpected character '\\x0a'"}));
 
 // Digits beyond the requested scale are an error, not a silent rounding.
 TEST(DecimalParseTest, PrecisionLossIsRejected) {
@@ -73,15 +71,18 @@ TEST(DecimalParseTest, PrecisionLossIsRejected) {
 }
 
 TEST(DecimalParseTest, EmbeddedNulIsRejected) {
-  const std::string text("1\0" "2", 3);
+  const std::string text(
+      "1\0"
+      "2",
+      3);
   auto r = parse_units(text, 2);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("\\x00"), std::string::npos) << r.error().message;
 }
 
 TEST(DecimalParseTest, OverflowIsAnErrorNotUb) {
-  for (const char* text : {"9223372036854775808", "-9223372036854775808", "99999999999999999999999",
-                           "92233720368.54775808"}) {
+  for (const char* text :
+       {"9223372036854775808", "-9223372036854775808", "99999999999999999999999", "92233720368.54775808"}) {
     auto r = parse_units(text, 8);
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_EQ(r.error().code, ErrorCode::kOverflow) << text;
@@ -112,7 +113,8 @@ TEST(DecimalFormatTest, FormatsExactlyAtScale) {
 // format(parse(s)) == s for canonical strings at every scale, and parse(format(u)) == u
 // for random units: the representation never goes through double.
 TEST(DecimalFormatTest, RoundTripsExactly) {
-  for (const char* s : {"0.00010000", "30000.10000000", "1.00000001", "92233720368.54775807", "-0.00000001"}) {
+  for (const char* s :
+       {"0.00010000", "30000.10000000", "1.00000001", "92233720368.54775807", "-0.00000001"}) {
     EXPECT_EQ(format_units(units(s, 8), 8), s);
   }
   std::mt19937_64 rng(42);

@@ -22,28 +22,44 @@ class [[nodiscard]] Result {
   static_assert(!std::is_same_v<std::remove_cv_t<T>, Error>, "Result<Error> is ambiguous");
 
  public:
-  Result(const T& value) : v_(std::in_place_index<0>, value) {}             // NOLINT(google-explicit-constructor)
-  Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}       // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}     // NOLINT(google-explicit-constructor)
+  Result(const T& value) : v_(std::in_place_index<0>, value) {}        // NOLINT(google-explicit-constructor)
+  Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Error error)
+      : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
   template <class U>
-    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Error> &&
-             !std::is_same_v<std::remove_cvref_t<U>, Result>)
-  Result(U&& value) : v_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT(google-explicit-constructor)
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
+           !std::is_same_v<std::remove_cvref_t<U>, Error> && !std::is_same_v<std::remove_cvref_t<U>, Result>)
+      Result(U&& value)
+      : v_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return *non_null(std::get_if<0>(&v_)); }
-  const T& value() const& { assert(ok()); return *non_null(std::get_if<0>(&v_)); }
-  T&& value() && { assert(ok()); return std::move(*non_null(std::get_if<0>(&v_))); }
+  T& value() & {
+    assert(ok());
+    return *non_null(std::get_if<0>(&v_));
+  }
+  const T& value() const& {
+    assert(ok());
+    return *non_null(std::get_if<0>(&v_));
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*non_null(std::get_if<0>(&v_)));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const& { assert(!ok()); return *non_null(std::get_if<1>(&v_)); }
-  Error&& error() && { assert(!ok()); return std::move(*non_null(std::get_if<1>(&v_))); }
+  const Error& error() const& {
+    assert(!ok());
+    return *non_null(std::get_if<1>(&v_));
+  }
+  Error&& error() && {
+    assert(!ok());
+    return std::move(*non_null(std::get_if<1>(&v_)));
+  }
 
   // The value, or `fallback` when this holds an error.
   T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
@@ -69,8 +85,14 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const& { assert(!ok_); return error_; }
-  Error&& error() && { assert(!ok_); return std::move(error_); }
+  const Error& error() const& {
+    assert(!ok_);
+    return error_;
+  }
+  Error&& error() && {
+    assert(!ok_);
+    return std::move(error_);
+  }
 
  private:
   Error error_;

@@ -1,9 +1,9 @@
 #include "core/result.h"
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "core/secret.h"
 #include "core/secret_fmt.h"
