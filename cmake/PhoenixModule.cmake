@@ -25,6 +25,7 @@ function(phoenix_module name)
     add_executable(${target}_test ${test_sources})
     target_link_libraries(${target}_test PRIVATE ${target} ${ARG_TEST_DEPS}
                           GTest::gtest GTest::gmock GTest::gtest_main phoenix_options)
+    target_compile_definitions(${target}_test PRIVATE PHOENIX_SOURCE_DIR_DEFAULT="${PROJECT_SOURCE_DIR}")
     gtest_discover_tests(${target}_test
       PROPERTIES LABELS unit
       ENVIRONMENT "PHOENIX_SOURCE_DIR=${PROJECT_SOURCE_DIR}"

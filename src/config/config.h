@@ -104,7 +104,7 @@ struct CredentialsConfig {
 
 // `market_data.reconnect`: backoff for market-data WebSocket reconnects.
 struct ReconnectConfig {
-  int64_t initial_backoff_ms = 250;
+  int64_t initial_backoff_ms = 500;  // the first retry waits uniformly in [initial/2, initial]
   int64_t max_backoff_ms = 30000;
   int64_t stable_after_ms = 30000;  // connected this long = backoff resets
   int max_attempts_per_5min = 250;  // Binance allows 300 connects per 5 min per IP
@@ -118,6 +118,7 @@ struct MarketDataConfig {
   std::vector<Stream> streams{Stream::kBookTicker};
   int depth_levels = 0;  // 0 = diff depth synced from a snapshot; else 5, 10 or 20
   int64_t idle_timeout_ms = 10000;
+  int64_t summary_interval_ms = 10000;  // one md_summary log line per symbol; 0 = off
   ReconnectConfig reconnect;
 };
 

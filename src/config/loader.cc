@@ -37,9 +37,9 @@ constexpr std::array<std::string_view, 7> kExchangeKeys = {
     "venue", "rest_url", "ws_market_url", "ws_api_url", "ca_file", "recv_window_ms", "request_timeout_ms"};
 constexpr std::array<std::string_view, 4> kCredentialsKeys = {"key_type", "api_key_env", "api_secret_env",
                                                               "secret_file"};
-constexpr std::array<std::string_view, 7> kMarketDataKeys = {
+constexpr std::array<std::string_view, 8> kMarketDataKeys = {
     "stale_after_ms", "min_price_change_bps", "compression", "streams",
-    "depth_levels",   "idle_timeout_ms",      "reconnect"};
+    "depth_levels",   "idle_timeout_ms",      "reconnect",   "summary_interval_ms"};
 constexpr std::array<std::string_view, 4> kReconnectKeys = {"initial_backoff_ms", "max_backoff_ms",
                                                             "stable_after_ms", "max_attempts_per_5min"};
 constexpr std::array<std::string_view, 14> kSymbolKeys = {
@@ -269,6 +269,7 @@ void read_market_data(const MapReader& root, Config& config) {
     if (choice) md.depth_levels = kDepthValues[*choice];
   }
   internal::read_int(map, "idle_timeout_ms", int64_t{1000}, int64_t{120000}, &md.idle_timeout_ms);
+  internal::read_int(map, "summary_interval_ms", int64_t{0}, int64_t{3600000}, &md.summary_interval_ms);
   read_reconnect(map, md.reconnect);
 }
 

@@ -337,7 +337,8 @@ TEST_F(ConfigLoaderTest, DefaultsAreFilledIn) {
   EXPECT_THAT(c.market_data.streams, ElementsAre(Stream::kBookTicker));
   EXPECT_EQ(c.market_data.depth_levels, 0);
   EXPECT_EQ(c.market_data.idle_timeout_ms, 10000);
-  EXPECT_EQ(c.market_data.reconnect.initial_backoff_ms, 250);
+  EXPECT_EQ(c.market_data.reconnect.initial_backoff_ms, 500);
+  EXPECT_EQ(c.market_data.summary_interval_ms, 10000);
   EXPECT_EQ(c.market_data.reconnect.max_backoff_ms, 30000);
   EXPECT_EQ(c.market_data.reconnect.stable_after_ms, 30000);
   EXPECT_EQ(c.market_data.reconnect.max_attempts_per_5min, 250);

@@ -140,6 +140,7 @@ std::string render_resolved(const Config& config, const Credentials* credentials
   w.kv(1, "streams", fmt::format("[{}]", streams));
   w.kv(1, "depth_levels", md.depth_levels);
   w.kv(1, "idle_timeout_ms", md.idle_timeout_ms);
+  w.kv(1, "summary_interval_ms", md.summary_interval_ms);
   w.line(1, "reconnect:");
   w.kv(2, "initial_backoff_ms", md.reconnect.initial_backoff_ms);
   w.kv(2, "max_backoff_ms", md.reconnect.max_backoff_ms);
