@@ -1,5 +1,6 @@
 // phoenix: the market maker's command line. Wiring only: parse flags, load the config,
-// set up logging and metrics, run the event loop until SIGINT/SIGTERM.
+// set up logging and metrics, start the market-data feed, run the event loop until
+// SIGINT/SIGTERM.
 //
 //   phoenix --config F [--dry-run] [--log-level L]     run
 //   phoenix check-config --config F                    validate and print, secrets masked
@@ -7,6 +8,7 @@
 //
 // Exit codes: 0 clean stop, 2 usage or configuration error, 1 runtime failure.
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -17,8 +19,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "binance/stream_decoder.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "md/feed.h"
 #include "telemetry/log.h"
 #include "telemetry/metrics.h"
 #include "telemetry/metrics_server.h"
@@ -36,6 +40,7 @@ using telemetry::LogLevel;
 constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
+constexpr int64_t kCloseDeadlineMs = 3000;  // clean WebSocket closes at shutdown
 
 struct Options {
   std::string config_path;
@@ -157,19 +162,45 @@ int run(const Options& opts) {
   bound.port = server.port();
   telemetry::log_event(LogLevel::kInfo, "metrics_listening", "addr", bound.to_string());
 
+  const auto kernels = phoenix::binance::simdjson_kernels();
+  telemetry::log_event(LogLevel::kInfo, "json_kernel", "on_demand", kernels.on_demand, "stage1",
+                       kernels.stage1, "cpu_supported", phoenix::binance::cpu_supports_simdjson_kernel());
+
   boost::asio::io_context ioc(1);
+  auto feed = phoenix::md::Feed::create(ioc, clock, config, registry, nullptr);
+  if (!feed) {
+    telemetry::log_event(LogLevel::kCritical, "md_setup_failed", "error", feed.error().message);
+    server.stop();
+    telemetry::shutdown_logging();
+    std::fprintf(stderr, "phoenix: cannot set up market data: %s\n", feed.error().message.c_str());
+    return kExitRuntime;
+  }
+
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   int stop_signal = 0;
+  bool stopping = false;
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (!ec) stop_signal = sig;
-    ioc.stop();
+    if (ec) return;
+    stop_signal = sig;
+    stopping = true;
+    telemetry::log_event(LogLevel::kInfo, "phoenix_stopping", "signal", signal_name(stop_signal));
+    (*feed)->stop();
   });
 
-  telemetry::log_event(LogLevel::kInfo, "phoenix_ready", "mode", "config_only", "dry_run", config.dry_run,
-                       "note", "market data and trading are not built yet; serving metrics only");
-  ioc.run();
-
-  telemetry::log_event(LogLevel::kInfo, "phoenix_stopping", "signal", signal_name(stop_signal));
+  (*feed)->start();
+  telemetry::log_event(LogLevel::kInfo, "phoenix_ready", "mode", "market_data", "dry_run", config.dry_run,
+                       "note", "quoting is not built yet: market data and metrics only");
+  // Run until a signal arrives, then a little longer (bounded) so connections close cleanly.
+  while (!stopping && !ioc.stopped()) ioc.run_one();
+  const int64_t close_deadline_ns = clock.monotonic_ns() + kCloseDeadlineMs * 1'000'000;
+  while (!(*feed)->stopped() && clock.monotonic_ns() < close_deadline_ns) {
+    ioc.run_one_for(std::chrono::milliseconds(50));
+  }
+  if (!(*feed)->stopped()) {
+    telemetry::log_event(LogLevel::kWarn, "md_close_timeout", "deadline_ms",
+                         std::chrono::milliseconds(kCloseDeadlineMs));
+  }
+  feed->reset();
   server.stop();
   const int64_t uptime_ms = (clock.monotonic_ns() - start_ns) / 1'000'000;
   telemetry::log_event(LogLevel::kInfo, "phoenix_stopped", "signal", signal_name(stop_signal), "exit_code",

@@ -61,3 +61,82 @@ wait_for_exit() {
   done
   EXIT_CODE=124
 }
+
+# start_fake_ws <name> [args...]: starts tests/interop/fake_binance_ws.py (python3-websockets),
+# sets FAKE_PORT. Its stdout/stderr go to $TEST_TMP/<name>.out / .err.
+start_fake_ws() {
+  local name=$1; shift
+  /usr/bin/python3 "$PHOENIX_SOURCE_DIR/tests/interop/fake_binance_ws.py" --lifetime-s 90 "$@" \
+    >"$TEST_TMP/$name.out" 2>"$TEST_TMP/$name.err" &
+  TEST_PIDS+=("$!")
+  disown "$!"  # killed at exit without a "Killed" line
+  local i
+  for ((i = 0; i < 100; i++)); do
+    FAKE_PORT=$(awk '/^LISTENING/{print $2}' "$TEST_TMP/$name.out" 2>/dev/null || true)
+    [ -n "$FAKE_PORT" ] && return 0
+    sleep 0.05
+  done
+  echo "fake server $name did not start:" >&2; cat "$TEST_TMP/$name.err" >&2
+  return 1
+}
+
+# make_md_config <out> <port> [compression] [extra market_data lines...]: a dry-run config
+# whose market data (and REST) point at 127.0.0.1:<port>, metrics on a free port.
+make_md_config() {
+  local out=$1 port=$2 compression=${3:-context}; shift 3 || shift $#
+  {
+    cat <<YAML
+instance_id: itest
+dry_run: true
+exchange:
+  venue: local
+  rest_url: http://127.0.0.1:$port
+  ws_market_url: ws://127.0.0.1:$port
+  ws_api_url: ws://127.0.0.1:$port/ws-api/v3
+market_data:
+  stale_after_ms: 2000
+  compression: $compression
+  streams: [book_ticker]
+  summary_interval_ms: 1000
+  reconnect:
+    initial_backoff_ms: 200
+    max_backoff_ms: 5000
+    stable_after_ms: 3000
+YAML
+    local line
+    for line in "$@"; do echo "  $line"; done
+    cat <<YAML
+symbols:
+  - { symbol: ETHUSDC, size_quote: 20 }
+  - { symbol: SOLUSDC, size_quote: 20 }
+metrics:
+  listen: "127.0.0.1:0"
+logging:
+  file: "$TEST_TMP/phoenix.log"
+  stderr: false
+YAML
+  } > "$out"
+}
+
+# start_phoenix_with <config>: starts phoenix in the background, waits for metrics; sets PID, PORT.
+start_phoenix_with() {
+  rm -f "$TEST_TMP/phoenix.log"
+  "$PHOENIX_BIN" --config "$1" 2>"$TEST_TMP/stderr.log" &
+  PID=$!
+  TEST_PIDS+=("$PID")
+  local line
+  if ! line=$(wait_for_log "$TEST_TMP/phoenix.log" "metrics_listening" 20); then
+    fail "phoenix did not start"; cat "$TEST_TMP/stderr.log" "$TEST_TMP/phoenix.log" >&2 2>/dev/null; return 1
+  fi
+  PORT=$(sed -E 's/.*addr=[^ ]*:([0-9]+).*/\1/' <<<"$line")
+}
+
+# metric <name{labels}>: the value of one exposed sample ("" when absent).
+metric() {
+  curl -sS --max-time 5 "http://127.0.0.1:$PORT/metrics" | awk -v k="$1" 'index($0, k" ") == 1 {print $2}'
+}
+
+stop_phoenix() {
+  kill -INT "$PID" 2>/dev/null || true
+  wait_for_exit "$PID" 15
+}
