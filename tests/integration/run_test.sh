@@ -9,17 +9,7 @@ export PHOENIX_API_KEY="run-key-abcdef123456" PHOENIX_API_SECRET="run-secret-nev
 make_sim_config "$TEST_TMP/sim.yaml"
 
 start_phoenix() {
-  : > "$TEST_TMP/stderr.log"
-  rm -f "$TEST_TMP/phoenix.log"
-  "$PHOENIX_BIN" --config "$TEST_TMP/sim.yaml" 2>"$TEST_TMP/stderr.log" &
-  PID=$!
-  TEST_PIDS+=("$PID")
-  local line
-  if ! line=$(wait_for_log "$TEST_TMP/phoenix.log" "metrics_listening" 20); then
-    fail "phoenix did not report metrics_listening"; cat "$TEST_TMP/stderr.log" >&2; return 1
-  fi
-  PORT=$(sed -E 's/.*addr=[^ ]*:([0-9]+).*/\1/' <<<"$line")
-  pass "phoenix listening on port $PORT"
+  start_phoenix_with "$TEST_TMP/sim.yaml" && pass "phoenix listening on port $PORT"
 }
 
 for sig in TERM INT; do
