@@ -145,7 +145,7 @@ int run(const Options& opts) {
   register_log_metrics(registry);
   registry.gauge("phoenix_config_symbols", "Symbols in the loaded config")
       .set(static_cast<double>(config.symbols.size()));
-  registry.gauge("phoenix_dry_run", "1 when orders go to the in-process paper venue")
+  registry.gauge("phoenix_dry_run", "1 in dry-run (paper) mode: no order reaches the exchange")
       .set(config.dry_run ? 1.0 : 0.0);
 
   telemetry::MetricsServer server(registry);
