@@ -1,6 +1,7 @@
 #include "core/decimal.h"
 
 #include <array>
+#include <limits>
 #include <string>
 
 namespace phoenix::core {
@@ -93,7 +94,9 @@ Error overflow(std::string_view what) { return Error{ErrorCode::kOverflow, std::
 
 int64_t pow10(int scale) { return kPow10.at(static_cast<size_t>(scale)); }
 
-Result<int64_t> parse_units(std::string_view text, int scale) {
+// The careful parser: every malformed form gets its specific error message. parse_units()
+// tries the single-pass fast path first and falls back to this on anything unusual.
+Result<int64_t> detail::parse_units_detailed(std::string_view text, int scale) {
   if (scale < 0 || scale > kMaxScale) {
     return Error{ErrorCode::kOutOfRange,
                  "scale " + std::to_string(scale) + " is outside 0.." + std::to_string(kMaxScale)};
@@ -117,6 +120,54 @@ Result<int64_t> parse_units(std::string_view text, int scale) {
                                            "\" does not fit in 64 bits at scale " + std::to_string(scale)};
   }
   return parts->negative ? -magnitude : magnitude;
+}
+
+// Single pass over canonical input ("30000.10000000"): at most 18 significant digits, no
+// error reporting. Returns false when the input needs the detailed parser (malformed,
+// precision loss, more digits, overflow).
+static bool parse_units_fast(std::string_view text, int scale, int64_t* out) {
+  if (scale < 0 || scale > kMaxScale) return false;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  bool negative = false;
+  if (p != end && *p == '-') {
+    negative = true;
+    ++p;
+  }
+  if (p == end || !is_digit(*p)) return false;
+  uint64_t acc = 0;
+  int digits = 0;  // accumulated into acc; 18 decimal digits always fit in uint64
+  for (; p != end && is_digit(*p); ++p) {
+    if (++digits > 18) return false;
+    acc = acc * 10 + static_cast<uint64_t>(*p - '0');
+  }
+  int frac = 0;
+  if (p != end && *p == '.') {
+    ++p;
+    const char* const frac_start = p;
+    for (; p != end && is_digit(*p); ++p) {
+      if (frac < scale) {
+        if (++digits > 18) return false;
+        acc = acc * 10 + static_cast<uint64_t>(*p - '0');
+        ++frac;
+      } else if (*p != '0') {
+        return false;  // a digit beyond the scale: the detailed parser says so
+      }
+    }
+    if (p == frac_start) return false;
+  }
+  if (p != end) return false;
+  uint64_t scaled = 0;
+  if (__builtin_mul_overflow(acc, static_cast<uint64_t>(pow10(scale - frac)), &scaled)) return false;
+  if (scaled > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return false;
+  *out = negative ? -static_cast<int64_t>(scaled) : static_cast<int64_t>(scaled);
+  return true;
+}
+
+Result<int64_t> parse_units(std::string_view text, int scale) {
+  int64_t units = 0;
+  if (parse_units_fast(text, scale, &units)) return units;
+  return detail::parse_units_detailed(text, scale);
 }
 
 std::string format_units(int64_t units, int scale) {

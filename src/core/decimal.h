@@ -36,6 +36,12 @@ enum class Rounding {
 // ("0.00010000" at scale 4 is 1); a non-zero digit beyond it is an error.
 Result<int64_t> parse_units(std::string_view text, int scale);
 
+namespace detail {
+// The slow, careful parser behind parse_units() (which tries a single-pass fast path
+// first); exposed so a test can check that both always agree.
+Result<int64_t> parse_units_detailed(std::string_view text, int scale);
+}  // namespace detail
+
 // Formats units of 10^-scale with exactly `scale` decimals ("30000.10" for 3000010 at
 // scale 2; "-0.05"; "7" at scale 0).
 std::string format_units(int64_t units, int scale);

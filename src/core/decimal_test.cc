@@ -128,6 +128,39 @@ TEST(DecimalFormatTest, RoundTripsExactly) {
   }
 }
 
+// parse_units() takes a single-pass fast path for canonical input; on every input, valid or
+// not, it must agree exactly with the detailed parser (value, or error code and message).
+TEST(DecimalParseTest, FastPathAgreesWithDetailedParser) {
+  std::mt19937_64 rng(7);
+  const std::string alphabet = "0123456789000000000.-e +";
+  for (int i = 0; i < 200000; ++i) {
+    const size_t len = rng() % 24;
+    std::string text;
+    for (size_t k = 0; k < len; ++k) {
+      // mostly digits, sometimes one dot or a leading minus, rarely junk
+      const uint64_t r = rng() % 100;
+      if (r < 85)
+        text += static_cast<char>('0' + rng() % 10);
+      else if (r < 93)
+        text += '.';
+      else if (r < 97 && k == 0)
+        text += '-';
+      else
+        text += alphabet[rng() % alphabet.size()];
+    }
+    const int scale = static_cast<int>(rng() % (kMaxScale + 1));
+    auto fast = parse_units(text, scale);
+    auto slow = detail::parse_units_detailed(text, scale);
+    ASSERT_EQ(fast.ok(), slow.ok()) << '"' << text << "\" scale " << scale;
+    if (fast.ok()) {
+      ASSERT_EQ(*fast, *slow) << text;
+    } else {
+      ASSERT_EQ(fast.error().code, slow.error().code) << text;
+      ASSERT_EQ(fast.error().message, slow.error().message) << text;
+    }
+  }
+}
+
 TEST(DecimalRoundTest, RoundsToStep) {
   // step 5 units (e.g. tick 0.05 at scale 2)
   EXPECT_EQ(*round_to_step(1234, 5, Rounding::kDown), 1230);
