@@ -9,6 +9,7 @@
 // reference. add() is start-up only (it allocates); the const methods are lock-free and
 // allocation-free, and any number of threads may call them once building is done.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -46,13 +47,23 @@ class SymbolTable {
   size_t size() const { return entries_.size(); }
 
  private:
+  // A name of 1..24 bytes, ASCII-upper-cased, packed little-endian into three words (zero
+  // padded): hashing and comparing it takes a few word operations, no byte loop.
+  struct Key {
+    std::array<uint64_t, 3> words{};
+    size_t size = 0;
+    bool operator==(const Key&) const = default;
+  };
   struct Entry {
     std::string upper;
     std::string lower;
     core::SymbolScale scale;
+    Key key;
   };
 
-  static uint32_t hash(std::string_view symbol);
+  // False when `symbol` is empty or longer than 24 bytes (no symbol can match).
+  static bool make_key(std::string_view symbol, Key& key);
+  static uint32_t hash(const Key& key);
   void rebuild_slots();
 
   std::vector<Entry> entries_;

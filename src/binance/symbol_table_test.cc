@@ -34,6 +34,27 @@ TEST(SymbolTableTest, MissesReturnNoSymbol) {
   EXPECT_EQ(table.find("ETHUSDc "), core::kNoSymbol);
 }
 
+// Case folding touches only a..z: the neighbours of the letter ranges ('@', '[', '`', '{')
+// and the other symbol characters stay distinct; the longest names work in either case.
+TEST(SymbolTableTest, FoldsOnlyAsciiLetters) {
+  SymbolTable table;
+  ASSERT_TRUE(table.add("A.B_C-9", {}).ok());
+  ASSERT_TRUE(table.add("ABCDEFGHIJKLMNOPQRST", {}).ok());  // 20 characters
+  EXPECT_EQ(table.find("a.b_c-9"), 0);
+  EXPECT_EQ(table.find("A.b_C-9"), 0);
+  EXPECT_EQ(table.find("abcdefghijklmnopqrst"), 1);
+  EXPECT_EQ(table.find("ABCDEFGHIJKLMNOPQRSt"), 1);
+  EXPECT_EQ(table.find("ABCDEFGHIJKLMNOPQRS"), core::kNoSymbol);
+  EXPECT_EQ(table.find("ABCDEFGHIJKLMNOPQRSTU"), core::kNoSymbol);
+  EXPECT_EQ(table.find(std::string(30, 'A')), core::kNoSymbol);
+  EXPECT_EQ(table.find("@.B_C-9"), core::kNoSymbol);
+  EXPECT_EQ(table.find("`.B_C-9"), core::kNoSymbol);
+  EXPECT_EQ(table.find("{.B_C-9"), core::kNoSymbol);
+  EXPECT_EQ(table.find("[.B_C-9"), core::kNoSymbol);
+  EXPECT_EQ(table.find("A.B_C-9\xc1"), core::kNoSymbol);
+  EXPECT_EQ(table.find(std::string("A.B_C-9\0", 8)), core::kNoSymbol);
+}
+
 TEST(SymbolTableTest, RejectsBadInput) {
   SymbolTable table;
   ASSERT_TRUE(table.add("ETHUSDC", {}).ok());

@@ -1,13 +1,14 @@
 #pragma once
 
 // CountingStream<NextLayer>: a pass-through Asio stream layer that counts the bytes read
-// from and written to NextLayer. Placed between Beast's websocket::stream and the TCP
-// socket (ws://) or the TLS stream (wss://, so TLS plaintext is counted), it measures the
-// WebSocket wire bytes: frame headers plus payload exactly as they travel, compressed when
-// permessage-deflate is on.
+// from and written to NextLayer. WsClient does all its I/O through it, over the TCP socket
+// (ws://) or the TLS stream (wss://, so TLS plaintext is counted): it measures the
+// WebSocket wire bytes, i.e. the HTTP upgrade, then frame headers plus payload exactly as
+// they travel, compressed when permessage-deflate is on.
 //
 // It also has a test knob, set_max_read_bytes(n), that caps every read handed to NextLayer
-// at n bytes, so tests can feed Beast's frame parser and inflater a few bytes at a time.
+// at n bytes, so tests can feed the HTTP parser, the frame reader and the inflater a few
+// bytes at a time.
 
 #include <algorithm>
 #include <cstddef>

@@ -2,10 +2,10 @@
 
 // Sec-WebSocket-Extensions parsing and the permessage-deflate answer check (RFC 7692).
 //
-// Beast 1.81 cannot report what the server agreed to (get_status(permessage_deflate_status)
-// is 1.87+), and it applies the answer without checking it against the offer. So the client
-// reads the upgrade response's Sec-WebSocket-Extensions itself, parses it here and refuses
-// answers it cannot honour, with a message that says why. Pure functions; any thread.
+// WsClient performs the upgrade itself (Beast 1.81 could not report what the server agreed
+// to, and applied the answer without checking it against the offer), so it reads the
+// response's Sec-WebSocket-Extensions, parses it here and refuses answers it cannot honour,
+// with a message that says why. Pure functions; any thread.
 
 #include <optional>
 #include <string>
@@ -61,12 +61,12 @@ struct NegotiatedExtensions {
 // client_max_window_bits[=9..15], in any order and case, with any whitespace or quoting.
 // A server that leaves out server_no_context_takeover although we asked for it is accepted
 // (it keeps its context; inflating that costs us nothing extra). Elements for other
-// extensions are listed in `other` and tolerated: Beast fails any frame that uses RSV2/RSV3,
-// so an extension the server names but does not use is harmless.
+// extensions are listed in `other` and tolerated: the frame reader fails any frame that uses
+// RSV2/RSV3, so an extension the server names but does not use is harmless.
 //
 // Refused, with a message saying why: malformed text; permessage-deflate when we did not
 // offer it; more than one permessage-deflate element; unknown, repeated or malformed
-// parameters (Beast would silently decline those while the server compresses);
+// parameters (we could not know how the server compresses);
 // window bits outside 9..15 (zlib cannot inflate a window-8 stream reliably, and Beast
 // rejects 8 in its own options for the same reason).
 core::Result<NegotiatedExtensions> check_deflate_answer(std::string_view header, bool deflate_offered);

@@ -12,4 +12,8 @@ SendPacer::SendPacer(const SendPacerOptions& options)
 
 int64_t SendPacer::delay_ns(int64_t now_ns) { return log_.earliest_allowed(now_ns, own_limit_) - now_ns; }
 
+int64_t SendPacer::pong_delay_ns(int64_t now_ns) {
+  return log_.earliest_allowed(now_ns, options_.max_frames_per_window) - now_ns;
+}
+
 }  // namespace phoenix::net

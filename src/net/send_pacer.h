@@ -12,12 +12,10 @@ namespace phoenix::net {
 struct SendPacerOptions {
   size_t max_frames_per_window = 5;  // 0 = unlimited
   int64_t window_ms = 1000;
-  // Slots of every window kept free for pongs. Beast 1.81 answers server pings by itself,
-  // from inside the pending read, and has no switch to turn that off, so a pong cannot be
-  // delayed or routed through our queue. The pacer therefore lets our own frames use at
-  // most max_frames_per_window - reserved_for_pongs slots of any window and records each
-  // pong when it happens: as long as the server pings no more than reserved_for_pongs times
-  // per window (Binance: once every 20 s), the total stays within max_frames_per_window.
+  // Slots of every window kept free for pongs, so a pong can go at once even while our own
+  // frames are queued: our own frames use at most max_frames_per_window -
+  // reserved_for_pongs slots of any window; a pong may use any slot (pong_delay_ns), and
+  // only waits when the whole window is full (a server pinging more than that).
   size_t reserved_for_pongs = 1;
   // Our frames are spaced as if the window were this much longer, so that jitter between
   // our send and the server's receive cannot squeeze them into one of its windows.
@@ -25,8 +23,8 @@ struct SendPacerOptions {
 };
 
 // Decides when the next outgoing frame of one connection may go. Our frames (text, close)
-// ask delay_ns() and call on_sent() when they go; pongs sent by Beast are recorded with
-// on_pong(). Owned by one WsClient; called on its io_context thread only. Times are
+// ask delay_ns() and call on_sent() when they go; pongs ask pong_delay_ns() and are
+// recorded with on_pong(). Owned by one WsClient; called on its io_context thread only. Times are
 // nanoseconds of the injected clock (a ManualClock in tests).
 class SendPacer {
  public:
@@ -36,7 +34,9 @@ class SendPacer {
   int64_t delay_ns(int64_t now_ns);
   // One of our frames went out at `now_ns`.
   void on_sent(int64_t now_ns) { log_.record(now_ns); }
-  // Beast answered a ping at `now_ns`.
+  // Nanoseconds to wait from `now_ns` before a pong may go (any slot of the window); 0 = now.
+  int64_t pong_delay_ns(int64_t now_ns);
+  // A pong (or another frame that must not wait, like the echo of a peer's close) went out.
   void on_pong(int64_t now_ns) { log_.record(now_ns); }
   // Frames (ours and pongs) inside the window ending at `now_ns`.
   size_t frames_in_window(int64_t now_ns) { return log_.count(now_ns); }

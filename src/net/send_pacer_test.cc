@@ -108,5 +108,20 @@ TEST(SlidingWindowLogTest, EarliestAllowedLooksIntoTheFuture) {
   EXPECT_EQ(log.count(130), 0u);
 }
 
+// A pong may take the slot kept for it while our own frames are held back, but it too waits
+// once the whole window is full (a server pinging faster than the limit).
+TEST(SendPacerTest, PongsUseTheReservedSlotButNeverExceedTheWindow) {
+  SendPacer pacer(SendPacerOptions{5, 1000, 1, 0});
+  const int64_t t0 = 10'000 * kMs;
+  for (int i = 0; i < 4; ++i) pacer.on_sent(t0);
+  EXPECT_GT(pacer.delay_ns(t0), 0);       // our 4 slots are used
+  EXPECT_EQ(pacer.pong_delay_ns(t0), 0);  // the fifth is the pong's
+  pacer.on_pong(t0);
+  EXPECT_EQ(pacer.frames_in_window(t0), 5u);
+  const int64_t wait = pacer.pong_delay_ns(t0 + 10 * kMs);
+  EXPECT_EQ(wait, 1000 * kMs - 10 * kMs);  // a second pong waits for the oldest to leave
+  EXPECT_EQ(pacer.pong_delay_ns(t0 + 1000 * kMs), 0);
+}
+
 }  // namespace
 }  // namespace phoenix::net

@@ -1,5 +1,6 @@
 #include "net/ws_client.h"
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -18,11 +19,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "net/counting_stream.h"
+#include "net/ws_frame_reader.h"
 #include "telemetry/log.h"
 
 namespace phoenix::net {
@@ -30,7 +33,6 @@ namespace phoenix::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using telemetry::log_event;
 using telemetry::LogLevel;
@@ -124,10 +126,18 @@ class WsSessionBase {
 
 // One connection over NextLayer (tcp::socket, or beast::ssl_stream<tcp::socket> for wss).
 // Kept alive by the shared_ptr each pending Asio operation holds; io_context thread only.
+//
+// Open phase: one read at a time into the WsFrameReader's buffer; each completion runs
+// process(), which hands every complete frame to its consumer before the next read. A
+// handler may close or destroy the client from on_ws_message: process() then stops at
+// once (the session itself lives on until the completion handler returns, so the buffers
+// stay valid). Message/frame meters are added up per read and flushed when the batch ends
+// or the session finishes (the meters outlive the WsClient, not necessarily the session).
 template <class NextLayer>
 class WsSession final : public WsSessionBase, public std::enable_shared_from_this<WsSession<NextLayer>> {
   static constexpr bool kTls = !std::is_same_v<NextLayer, tcp::socket>;
-  using Ws = websocket::stream<CountingStream<NextLayer>>;
+  using Stream = CountingStream<NextLayer>;
+  static constexpr size_t kHandshakeBufferBytes = 16 << 10;
 
  public:
   WsSession(asio::io_context& ioc, const WsUrl& url, const WsClientOptions& options, asio::ssl::context* tls,
@@ -142,9 +152,8 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
         deadline_(ioc),
         idle_timer_(ioc),
         pace_timer_(ioc),
-        pacer_(options.pacer),
-        read_max_bytes_(std::max<size_t>(options.read_message_max_bytes, 1024)),
-        buf_(std::make_unique_for_overwrite<char[]>(read_max_bytes_ + 1 + kWsPayloadPaddingBytes)) {
+        hs_buf_(kHandshakeBufferBytes),
+        pacer_(options.pacer) {
     tally.read_counter = &meters.wire_in_bytes;
     tally.write_counter = &meters.wire_out_bytes;
     if constexpr (kTls) {
@@ -153,11 +162,11 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
         if (made) own_tls_ = std::move(made).value();
         tls = own_tls_ != nullptr ? own_tls_.get() : &fallback_tls();
       }
-      ws_.emplace(&tally, ioc, *tls);
+      stream_.emplace(&tally, ioc, *tls);
     } else {
-      ws_.emplace(&tally, ioc);
+      stream_.emplace(&tally, ioc);
     }
-    ws_->next_layer().set_max_read_bytes(options.max_transport_read_bytes);
+    stream_->set_max_read_bytes(options.max_transport_read_bytes);
   }
 
   void start() override {
@@ -183,9 +192,9 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
     if (state != WsClient::State::kOpen) return finish(reason, "closed locally before the upgrade completed");
     state = WsClient::State::kClosing;
     closing_reason_ = reason;
-    // Unsent messages are dropped; one being written stays until its write completes.
-    queue_.erase(write_in_flight_ && !queue_.empty() ? queue_.begin() + 1 : queue_.begin(), queue_.end());
+    queue_.clear();  // unsent messages are dropped; one being written finishes
     close_pending_ = true;
+    close_code_to_send_ = 1000;
     arm_deadline(Phase::kClosing, options_.close_timeout_ms);
     pump();
   }
@@ -199,8 +208,10 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
   size_t frames_in_pacer_window() override { return pacer_.frames_in_window(clock_.monotonic_ns()); }
 
  private:
+  enum class WriteKind { kText, kPong, kClose };
+
   std::shared_ptr<WsSession> self() { return this->shared_from_this(); }
-  tcp::socket& socket() { return beast::get_lowest_layer(*ws_); }
+  tcp::socket& socket() { return beast::get_lowest_layer(*stream_); }
 
   // --- deadlines ---------------------------------------------------------------------
   // One timer covers the current phase; when it fires the phase's operation is cancelled
@@ -220,6 +231,7 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
     deadline_.cancel();
   }
   DownReason reason_for_phase() const {
+    if (state == WsClient::State::kClosing) return closing_reason_;
     switch (phase_) {
       case Phase::kTls: return DownReason::kTlsFailed;
       case Phase::kClosing: return closing_reason_;
@@ -248,7 +260,7 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
   }
 
   void start_tls() {
-    auto& tls = ws_->next_layer().next_layer();
+    auto& tls = stream_->next_layer();
     if (!url_.host_is_ip() &&
         SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                  const_cast<char*>(url_.host.c_str())) != 1) {
@@ -287,58 +299,102 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
     start_upgrade();
   }
 
+  // --- the HTTP upgrade (RFC 6455 4.1), by hand ----------------------------------------
+  // Our own request and response check, so that the bytes which arrive right after the 101
+  // (possibly in the same segment) stay in hs_buf_ and go to the frame reader.
   void start_upgrade() {
-    Ws& ws = *ws_;
-    // Beast's own timers are off: deadlines and the idle check are ours (beast#2716), and
-    // Beast must not send keep-alive pings (the server pings; our frames are paced).
-    ws.set_option(websocket::stream_base::timeout{websocket::stream_base::none(),
-                                                  websocket::stream_base::none(), false});
-    ws.set_option(websocket::stream_base::decorator(
-        [ua = options_.user_agent](websocket::request_type& req) { req.set(http::field::user_agent, ua); }));
-    websocket::permessage_deflate pmd;
-    if (options_.compression != Compression::kOff) {
-      // Beast 1.81 always adds server_max_window_bits=15; client_max_window_bits=15.
-      pmd.client_enable = true;
-      pmd.client_no_context_takeover = true;
-      pmd.server_no_context_takeover = options_.compression == Compression::kNoContext;
-      // Never compress what we send (tiny control messages): Beast then never allocates its
-      // ~136 KiB deflate state.
-      pmd.msg_size_threshold = std::numeric_limits<std::size_t>::max();
+    std::array<unsigned char, 16> nonce{};
+    if (RAND_bytes(nonce.data(), static_cast<int>(nonce.size())) != 1) {
+      return finish(DownReason::kConnectFailed, "upgrade: no random bytes for Sec-WebSocket-Key");
     }
-    ws.set_option(pmd);
-    ws.read_message_max(read_max_bytes_);
-    ws.auto_fragment(false);
-    ws.text(true);
-    ws.control_callback([this](websocket::frame_type kind, beast::string_view) { on_control(kind); });
+    key_ = base64(nonce.data(), nonce.size());
+    request_.method(http::verb::get);
+    request_.target(url_.target);
+    request_.version(11);
+    request_.set(http::field::host, url_.host_header());
+    request_.set(http::field::upgrade, "websocket");
+    request_.set(http::field::connection, "Upgrade");
+    request_.set(http::field::sec_websocket_key, key_);
+    request_.set(http::field::sec_websocket_version, "13");
+    request_.set(http::field::user_agent, options_.user_agent);
+    if (options_.compression != Compression::kOff) {
+      // The offer Beast 1.81 made (it always named both window sizes): the server may keep
+      // its context unless no_context is forced; we never compress what we send.
+      std::string offer = "permessage-deflate; server_max_window_bits=15; client_max_window_bits=15";
+      if (options_.compression == Compression::kNoContext) offer += "; server_no_context_takeover";
+      offer += "; client_no_context_takeover";
+      request_.set(http::field::sec_websocket_extensions, offer);
+    }
     arm_deadline(Phase::kHandshake, options_.handshake_timeout_ms);
-    ws.async_handshake(response_, url_.host_header(), url_.target,
-                       [self = self()](beast::error_code e) { self->on_upgrade(e); });
+    http::async_write(*stream_, request_,
+                      [self = self()](beast::error_code e, size_t) { self->on_request_sent(e); });
+  }
+
+  void on_request_sent(beast::error_code ec) {
+    if (finished_) return;
+    if (ec) return on_upgrade_error(ec);
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(kHandshakeBufferBytes / 2));
+    http::async_read_header(*stream_, hs_buf_, *parser_,
+                            [self = self()](beast::error_code e, size_t) { self->on_upgrade(e); });
+  }
+
+  void on_upgrade_error(beast::error_code ec) {
+    const DownReason reason = (ec == asio::error::eof || ec == http::error::end_of_stream || is_reset(ec) ||
+                               ec == asio::ssl::error::stream_truncated)
+                                  ? DownReason::kConnectFailed
+                                  : DownReason::kProtocolError;
+    finish(reason, "upgrade: " + ec.message());
   }
 
   void on_upgrade(beast::error_code ec) {
     if (finished_) return;
-    if (ec) {
-      const unsigned status = response_.result_int();
-      if (status != 0 && status != 101) {
-        std::string error = "upgrade answered HTTP " + std::to_string(status);
-        if (!response_.reason().empty()) error += " " + std::string(response_.reason());
-        return finish(DownReason::kHandshakeRejected, std::move(error), static_cast<int>(status),
-                      parse_retry_after_ms(response_[http::field::retry_after]));
-      }
-      const DownReason reason =
-          (ec == asio::error::eof || is_reset(ec)) ? DownReason::kConnectFailed : DownReason::kProtocolError;
-      return finish(reason, "upgrade: " + ec.message());
+    if (ec) return on_upgrade_error(ec);
+    const auto& response = parser_->get();
+    const unsigned status = response.result_int();
+    if (status != 101) {
+      std::string error = "upgrade answered HTTP " + std::to_string(status);
+      if (!response.reason().empty()) error += " " + std::string(response.reason());
+      return finish(DownReason::kHandshakeRejected, std::move(error), static_cast<int>(status),
+                    parse_retry_after_ms(response[http::field::retry_after]));
     }
-    auto checked = check_deflate_answer(std::string_view(response_[http::field::sec_websocket_extensions]),
+    if (!beast::iequals(response[http::field::upgrade], "websocket")) {
+      return finish(DownReason::kProtocolError, "upgrade: the 101 answer lacks \"Upgrade: websocket\"");
+    }
+    if (!http::token_list(response[http::field::connection]).exists("upgrade")) {
+      return finish(DownReason::kProtocolError, "upgrade: the 101 answer lacks \"Connection: Upgrade\"");
+    }
+    if (response[http::field::sec_websocket_accept] != accept_for(key_)) {
+      return finish(DownReason::kProtocolError, "upgrade: wrong Sec-WebSocket-Accept");
+    }
+    auto checked = check_deflate_answer(std::string_view(response[http::field::sec_websocket_extensions]),
                                         options_.compression != Compression::kOff);
     if (!checked) return finish(DownReason::kProtocolError, checked.error().message);
     extensions = std::move(checked).value();
+
+    WsFrameReaderOptions ro;
+    ro.max_message_bytes = std::max<size_t>(options_.read_message_max_bytes, 1024);
+    ro.buffer_bytes = std::max<size_t>(options_.read_buffer_bytes, kHandshakeBufferBytes);
+    ro.deflate = extensions.deflate.enabled;
+    ro.server_no_context_takeover = extensions.deflate.server_no_context_takeover;
+    ro.server_max_window_bits = extensions.deflate.server_max_window_bits;
+    ro.inflater = options_.inflater;
+    reader_.emplace(ro);
+    // Frames that came with the 101 (the same read) are the first frame bytes.
+    const size_t early = hs_buf_.size();
+    if (!reader_->append(static_cast<const char*>(hs_buf_.data().data()), early)) {
+      return finish(DownReason::kProtocolError, "upgrade: too many bytes after the 101 answer");
+    }
+    hs_buf_.clear();
+    hs_buf_.shrink_to_fit();
+    parser_.reset();
+
     cancel_deadline();
     phase_ = Phase::kOpen;
     state = WsClient::State::kOpen;
     opened_ns = clock_.monotonic_ns();
     last_frame_ns = opened_ns;
-    counts.wire_in_at_open_bytes = tally.read_bytes;
+    counts.wire_in_at_open_bytes = tally.read_bytes - early;
     const std::chrono::nanoseconds connect_time(opened_ns - start_ns_);
     meters_.connected.inc();
     meters_.compression_negotiated.set(extensions.deflate.enabled ? 1.0 : 0.0);
@@ -346,63 +402,138 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
     log_event(LogLevel::kInfo, "ws_connected", "conn", options_.conn, "url", url_.to_string(), "extensions",
               extensions.raw, "offered", to_string(options_.compression), "connect_ms", connect_time);
     if (options_.idle_timeout_ms > 0) arm_idle(options_.idle_timeout_ms * 1'000'000);
-    do_read();
     if (handler_ != nullptr) handler_->on_ws_open(*client_);
+    if (finished_) return;
     pump();
+    process(opened_ns);
+  }
+
+  static std::string base64(const unsigned char* data, size_t n) {
+    std::string out(4 * ((n + 2) / 3) + 1, '\0');
+    const int written =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+    out.resize(static_cast<size_t>(std::max(written, 0)));
+    return out;
+  }
+
+  static std::string accept_for(const std::string& key) {
+    const std::string input = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha1(), nullptr) != 1) return "";
+    return base64(digest.data(), length);
   }
 
   // --- reading -------------------------------------------------------------------------
-  // beast#3028 (Boost < 1.90): when the output buffer runs out while Beast inflates the
-  // 00 00 ff ff tail it appends to every compressed message, the next read feeds the whole
-  // tail again and fails with "invalid stored block length". websocket::async_read into a
-  // dynamic buffer does not avoid it: Beast prepares only ~1536 bytes of output per step.
-  // So we read with async_read_some into one flat buffer that always offers at least
-  // read_message_max + 1 - (bytes of this message so far) bytes of output: a message within
-  // the limit can never exhaust it, so the tail is always inflated in one go; a message
-  // over the limit fails with message_too_big before its tail. The buffer is allocated
-  // once, uninitialised (pages are touched only as far as the largest message), and keeps
-  // kWsPayloadPaddingBytes after the limit for the simdjson padding guarantee.
   void do_read() {
-    ws_->async_read_some(asio::buffer(buf_.get() + size_, read_max_bytes_ + 1 - size_),
-                         [self = self()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
+    stream_->async_read_some(asio::buffer(reader_->read_area(), reader_->read_area_size()),
+                             [self = self()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(beast::error_code ec, size_t n) {
     if (finished_) return;
     if (ec) return on_read_error(ec);
-    size_ += n;
-    last_frame_ns = clock_.monotonic_ns();
-    if (!ws_->is_message_done()) return do_read();
-    const size_t length = size_;
-    size_ = 0;
-    std::memset(buf_.get() + length, 0, kWsPayloadPaddingBytes);
-    ++counts.messages_in;
-    ++counts.frames_in;
-    counts.inflated_in_bytes += length;
-    meters_.messages_in.inc();
-    meters_.frames_in.inc();
-    meters_.inflated_in_bytes.inc(length);
-    if (handler_ != nullptr)
-      handler_->on_ws_message(*client_, std::string_view(buf_.get(), length), last_frame_ns);
-    if (!finished_) do_read();
-  }
-
-  void on_control(websocket::frame_type kind) {
+    reader_->commit(n);
     const int64_t now = clock_.monotonic_ns();
     last_frame_ns = now;
-    ++counts.frames_in;
-    meters_.frames_in.inc();
-    if (kind == websocket::frame_type::ping) {
-      ++counts.pings_in;
-      meters_.pings_in.inc();
-      pacer_.on_pong(now);  // Beast answers right after this callback, echoing the payload
+    process(now);
+  }
+
+  // Every complete frame in the buffer, then the next read (unless the connection ends).
+  // recv_ns: when the read that brought these bytes completed.
+  void process(int64_t recv_ns) {
+    for (;;) {
+      const WsEvent ev = reader_->next();
+      switch (ev.kind) {
+        case WsEventKind::kNeedMore:
+          flush_meters();
+          if (!stop_reading_) do_read();
+          return;
+        case WsEventKind::kText:
+        case WsEventKind::kBinary:
+          ++counts.messages_in;
+          ++counts.frames_in;
+          counts.inflated_in_bytes += ev.payload.size();
+          // After close() (ours or the peer's) messages are read but not delivered.
+          if (state == WsClient::State::kOpen && handler_ != nullptr) {
+            handler_->on_ws_message(*client_, ev.payload, recv_ns);
+            if (finished_) return;  // destroyed (detach) or failed from inside the handler
+          }
+          break;
+        case WsEventKind::kPing:
+          ++counts.frames_in;
+          ++counts.pings_in;
+          on_ping(ev.payload);
+          if (finished_) return;
+          break;
+        case WsEventKind::kPong: ++counts.frames_in; break;
+        case WsEventKind::kClose:
+          ++counts.frames_in;
+          on_peer_close(ev.close_code, ev.payload);
+          return;
+        case WsEventKind::kError: return fail_connection(ev.close_code, ev.error);
+      }
     }
   }
 
+  void on_ping(std::string_view payload) {
+    if (close_sent_ || close_pending_) return;  // no frames after our close
+    pong_payload_.assign(payload);              // only the latest ping needs an answer
+    pong_pending_ = true;
+    pump();
+  }
+
+  // The peer's close frame. If we closed first, this ends the handshake; otherwise we echo
+  // its code and finish once the echo is out.
+  void on_peer_close(uint16_t code, std::string_view reason) {
+    peer_close_code_ = code;
+    peer_close_reason_.assign(reason);
+    stop_reading_ = true;
+    if (state == WsClient::State::kClosing) {
+      if (close_in_flight_) return;  // on_close_done finishes
+      return finish(closing_reason_, failing_ ? fail_error_ : "");
+    }
+    state = WsClient::State::kClosing;
+    closing_reason_ = DownReason::kClosedByPeer;
+    echoing_close_ = true;
+    queue_.clear();
+    pong_pending_ = false;
+    close_pending_ = true;
+    close_urgent_ = true;
+    close_code_to_send_ = code;
+    arm_deadline(Phase::kClosing, options_.close_timeout_ms);
+    phase_ = Phase::kOpen;  // reported as a close in the open phase
+    pump();
+  }
+
+  // A frame-level violation: send a close frame with `code` (not paced: the connection is
+  // over), then finish with kProtocolError.
+  void fail_connection(uint16_t code, std::string_view error) {
+    std::string text = std::string(error) + " (close " + std::to_string(code) + ")";
+    stop_reading_ = true;
+    if (state == WsClient::State::kClosing && (close_sent_ || close_in_flight_)) {
+      return finish(closing_reason_, std::move(text));
+    }
+    state = WsClient::State::kClosing;
+    closing_reason_ = DownReason::kProtocolError;
+    failing_ = true;
+    fail_error_ = std::move(text);
+    queue_.clear();
+    pong_pending_ = false;
+    close_pending_ = true;
+    close_urgent_ = true;
+    close_code_to_send_ = code;
+    arm_deadline(Phase::kClosing, options_.close_timeout_ms);
+    phase_ = Phase::kOpen;
+    pump();
+  }
+
   void on_read_error(beast::error_code ec) {
-    if (close_in_flight_) return;  // our close handshake is finishing; on_close_done reports
-    if (state == WsClient::State::kClosing) return finish(closing_reason_, "");
-    if (ec == websocket::error::closed) return finish(DownReason::kClosedByPeer, "");
+    read_failed_ = true;
+    if (close_in_flight_) return;  // our close frame is being written; on_close_done reports
+    if (state == WsClient::State::kClosing) {
+      return finish(closing_reason_, failing_ ? fail_error_ : "");
+    }
     if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       return finish(DownReason::kClosedByPeer, "connection closed without a close frame");
     }
@@ -423,62 +554,119 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
     });
   }
 
+  void flush_meters() {
+    if (counts.messages_in != flushed_.messages_in)
+      meters_.messages_in.inc(counts.messages_in - flushed_.messages_in);
+    if (counts.frames_in != flushed_.frames_in) meters_.frames_in.inc(counts.frames_in - flushed_.frames_in);
+    if (counts.pings_in != flushed_.pings_in) meters_.pings_in.inc(counts.pings_in - flushed_.pings_in);
+    if (counts.inflated_in_bytes != flushed_.inflated_in_bytes)
+      meters_.inflated_in_bytes.inc(counts.inflated_in_bytes - flushed_.inflated_in_bytes);
+    flushed_ = counts;
+  }
+
   // --- writing -------------------------------------------------------------------------
-  // One write at a time; every frame we send (text or close) first asks the pacer.
+  // One write at a time, every frame masked. Order: a close that must not wait (echo of the
+  // peer's close, or a protocol failure), a pong (any pacer slot), our own close (paced),
+  // text messages (paced).
   void pump() {
     if (finished_ || write_in_flight_) return;
     if (state != WsClient::State::kOpen && state != WsClient::State::kClosing) return;
-    if (!close_pending_ && queue_.empty()) return;
     const int64_t now = clock_.monotonic_ns();
+    if (close_pending_ && close_urgent_) {
+      pacer_.on_pong(now);
+      return write_close();
+    }
+    if (pong_pending_) {
+      const int64_t wait_ns = pacer_.pong_delay_ns(now);
+      if (wait_ns > 0) return arm_pace(wait_ns);
+      pong_pending_ = false;
+      pacer_.on_pong(now);
+      encode(0xa, pong_payload_);
+      return write(WriteKind::kPong, 0);
+    }
+    if (!close_pending_ && queue_.empty()) return;
     const int64_t wait_ns = pacer_.delay_ns(now);
-    if (wait_ns > 0) {
-      if (pace_armed_) return;
-      pace_armed_ = true;
-      pace_timer_.expires_after(std::chrono::nanoseconds(wait_ns));
-      pace_timer_.async_wait([self = self()](beast::error_code ec) {
-        self->pace_armed_ = false;
-        if (!ec) self->pump();
-      });
-      return;
-    }
+    if (wait_ns > 0) return arm_pace(wait_ns);
     pacer_.on_sent(now);
-    write_in_flight_ = true;
-    if (close_pending_) {
-      close_pending_ = false;
-      close_in_flight_ = true;
-      ws_->async_close(websocket::close_code::normal,
-                       [self = self()](beast::error_code ec) { self->on_close_done(ec); });
-      return;
-    }
-    ws_->async_write(asio::buffer(queue_.front()),
-                     [self = self()](beast::error_code ec, size_t) { self->on_write(ec); });
+    if (close_pending_) return write_close();
+    const size_t length = queue_.front().size();
+    encode(0x1, queue_.front());
+    queue_.pop_front();
+    write(WriteKind::kText, length);
   }
 
-  void on_write(beast::error_code ec) {
+  void arm_pace(int64_t wait_ns) {
+    if (pace_armed_) return;
+    pace_armed_ = true;
+    pace_timer_.expires_after(std::chrono::nanoseconds(wait_ns));
+    pace_timer_.async_wait([self = self()](beast::error_code ec) {
+      self->pace_armed_ = false;
+      if (!ec) self->pump();
+    });
+  }
+
+  void write_close() {
+    close_pending_ = false;
+    close_in_flight_ = true;
+    close_sent_ = true;
+    std::array<char, 2> code{};
+    size_t n = 0;
+    if (close_code_to_send_ != 0) {
+      code = {static_cast<char>(close_code_to_send_ >> 8), static_cast<char>(close_code_to_send_ & 0xff)};
+      n = 2;
+    }
+    encode(0x8, std::string_view(code.data(), n));
+    write(WriteKind::kClose, 0);
+  }
+
+  void encode(unsigned opcode, std::string_view payload) {
+    std::array<unsigned char, 4> mask{};
+    if (RAND_bytes(mask.data(), 4) != 1) {
+      const uint64_t r = ++mask_fallback_ * 0x9E3779B97F4A7C15ULL;
+      std::memcpy(mask.data(), &r, 4);
+    }
+    encode_client_frame(opcode, payload, mask.data(), write_buf_);
+  }
+
+  void write(WriteKind kind, size_t text_length) {
+    write_in_flight_ = true;
+    asio::async_write(*stream_, asio::buffer(write_buf_),
+                      [self = self(), kind, text_length](beast::error_code ec, size_t) {
+                        self->on_write(ec, kind, text_length);
+                      });
+  }
+
+  void on_write(beast::error_code ec, WriteKind kind, size_t text_length) {
     write_in_flight_ = false;
+    if (kind == WriteKind::kClose) close_in_flight_ = false;
     if (finished_) return;
-    const size_t length = queue_.front().size();
-    queue_.pop_front();
+    if (kind == WriteKind::kClose) return on_close_done(ec);
     if (ec) return on_read_error(ec);
-    ++counts.messages_out;
-    counts.inflated_out_bytes += length;
-    meters_.messages_out.inc();
-    meters_.inflated_out_bytes.inc(length);
+    if (kind == WriteKind::kText) {
+      ++counts.messages_out;
+      counts.inflated_out_bytes += text_length;
+      meters_.messages_out.inc();
+      meters_.inflated_out_bytes.inc(text_length);
+    }
     pump();
   }
 
+  // Our close frame is out (or failed). A failure, an echo, or a close whose answer already
+  // came (or whose read already failed) ends here; otherwise the reader waits for the
+  // peer's close frame (or EOF) until the close deadline.
   void on_close_done(beast::error_code ec) {
-    write_in_flight_ = false;
-    close_in_flight_ = false;
-    if (finished_) return;
-    const bool clean = !ec || ec == asio::error::eof || ec == websocket::error::closed;
-    finish(closing_reason_, clean ? "" : "close: " + ec.message());
+    if (failing_) return finish(DownReason::kProtocolError, fail_error_);
+    if (echoing_close_) return finish(DownReason::kClosedByPeer, "");
+    const bool clean = !ec || ec == asio::error::eof;
+    if (!clean) return finish(closing_reason_, "close: " + ec.message());
+    if (stop_reading_ || read_failed_) return finish(closing_reason_, "");
   }
 
   // --- the end -------------------------------------------------------------------------
   void finish(DownReason reason, std::string error, int http_status = 0, int64_t retry_after_ms = 0) {
     if (finished_) return;
     finished_ = true;
+    flush_meters();
     const bool was_open = opened_ns != 0;
     const Phase phase = phase_;
     state = WsClient::State::kClosed;
@@ -498,8 +686,8 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
     info.retry_after_ms = retry_after_ms;
     info.received_data = counts.messages_in > 0;
     if (was_open) {
-      info.close_code = static_cast<int>(ws_->reason().code);
-      info.close_reason = std::string(ws_->reason().reason.data(), ws_->reason().reason.size());
+      info.close_code = peer_close_code_;
+      info.close_reason = peer_close_reason_;
       info.uptime_ms = (clock_.monotonic_ns() - opened_ns) / 1'000'000;
       meters_.connected.dec();
       const bool routine = reason == DownReason::kStopped || reason == DownReason::kRotate;
@@ -535,20 +723,40 @@ class WsSession final : public WsSessionBase, public std::enable_shared_from_thi
   asio::steady_timer deadline_;
   asio::steady_timer idle_timer_;
   asio::steady_timer pace_timer_;
-  std::optional<Ws> ws_;
-  websocket::response_type response_;
+  std::optional<Stream> stream_;
   std::string verify_error_;
 
+  // upgrade
+  std::string key_;
+  http::request<http::empty_body> request_;
+  beast::flat_buffer hs_buf_;
+  std::optional<http::response_parser<http::empty_body>> parser_;
+
+  // reading
+  std::optional<WsFrameReader> reader_;
+  WsStats flushed_;  // counts already added to the meters
+  bool stop_reading_ = false;
+  bool read_failed_ = false;
+  uint16_t peer_close_code_ = 0;
+  std::string peer_close_reason_;
+
+  // writing
   SendPacer pacer_;
   std::deque<std::string> queue_;
+  std::string write_buf_;  // the frame being written
+  std::string pong_payload_;
+  uint64_t mask_fallback_ = 0;
   bool write_in_flight_ = false;
+  bool pong_pending_ = false;
   bool close_pending_ = false;
+  bool close_urgent_ = false;  // not paced: an echo or a failure
   bool close_in_flight_ = false;
+  bool close_sent_ = false;
+  uint16_t close_code_to_send_ = 1000;
   bool pace_armed_ = false;
-
-  size_t read_max_bytes_;
-  std::unique_ptr<char[]> buf_;  // read_max_bytes_ + 1 + kWsPayloadPaddingBytes
-  size_t size_ = 0;              // bytes of the message being read
+  bool echoing_close_ = false;
+  bool failing_ = false;
+  std::string fail_error_;
 
   Phase phase_ = Phase::kIdle;
   uint64_t deadline_generation_ = 0;

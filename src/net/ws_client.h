@@ -6,6 +6,12 @@
 // every phase (resolve, connect, TLS, upgrade, close), its own idle deadline, one paced
 // write queue, byte meters. It never reconnects: ManagedWs does that.
 //
+// Asio/Beast do resolve, connect, TLS and the HTTP upgrade (our own request and 101 check).
+// After the upgrade the client reads the socket itself: large reads into one buffer, and
+// every complete frame in it parsed, inflated (zlib) and delivered in one completion
+// handler (WsFrameReader); frames that arrived with the 101 are kept. Pongs, close frames
+// and text messages are masked client frames written from one queue through the pacer.
+//
 // Threading: everything runs on the io_context thread that owns the client; every method
 // must be called on that thread. Callbacks come on that thread, never from inside a
 // method call of the client (except on_ws_closed, which may come from close()).
@@ -22,6 +28,7 @@
 #include "net/deflate_ext.h"
 #include "net/reconnect_policy.h"
 #include "net/send_pacer.h"
+#include "net/ws_frame_reader.h"
 #include "net/ws_url.h"
 
 namespace boost::asio {
@@ -52,18 +59,26 @@ struct WsClientOptions {
   int64_t handshake_timeout_ms = 5000;  // the HTTP upgrade
   int64_t close_timeout_ms = 2000;      // our close frame until the socket is gone
   // No frame of any kind (data, ping, pong, close) for this long: the connection is dropped
-  // with DownReason::kIdleTimeout. 0 = off. Beast's own idle timeout is not used (beast#2716:
-  // in 1.81 it fires despite server pings unless Beast sends pings, which a Binance market
-  // connection must not).
+  // with DownReason::kIdleTimeout. 0 = off. (Our own check: Beast's websocket stream, whose
+  // 1.81 idle timeout fires despite server pings unless it sends pings itself, beast#2716,
+  // is not used.)
   int64_t idle_timeout_ms = 10000;
-  // Largest message accepted, after inflate (Beast's read_message_max). The read buffer is
-  // sized to it (see the beast#3028 note in ws_client.cc); its pages are touched only as
-  // far as the largest message received.
+  // Largest message accepted, after inflate; a larger one fails the connection (close code
+  // 1009, DownReason::kProtocolError). The message buffer (for compressed or fragmented
+  // messages) is sized to it; its pages are touched only as far as the largest message.
   size_t read_message_max_bytes = 1 << 20;
+  // The socket read buffer: each read takes up to this many bytes and every complete frame
+  // in it is delivered before the next read (at least 16 KiB). Measured on bookTicker
+  // blasts (docs/benchmarks.md): 16 KiB gives the same msg/s as 64-256 KiB (the batch, not
+  // its size, removes the per-message cost; a small buffer stays in L1/L2) and 4-16x lower
+  // latency for the messages at the end of a batch. A TLS record is at most 16 KiB anyway.
+  size_t read_buffer_bytes = 16 << 10;
+  // Which inflater decompresses permessage-deflate messages (kAuto: see WsFrameReader).
+  WsInflater inflater = WsInflater::kAuto;
   SendPacerOptions pacer;  // default: 5 frames/s, one slot kept for pongs
   std::string user_agent = "phoenix";
-  // Test knob: cap every transport read at this many bytes (0 = off), to feed Beast's frame
-  // parser and inflater in small pieces.
+  // Test knob: cap every transport read at this many bytes (0 = off), to feed the HTTP
+  // parser, the frame parser and the inflater in small pieces.
   size_t max_transport_read_bytes = 0;
 };
 
@@ -108,7 +123,8 @@ class WsClientHandler {
   // One complete message (text or binary), after inflate. The view is valid until the
   // callback returns. Guarantee: at least kWsPayloadPaddingBytes readable (zero) bytes follow
   // payload.end(), so it can go straight to simdjson (SIMDJSON_PADDING is 64).
-  // recv_ns: the client's Clock::monotonic_ns() when the last byte was read.
+  // recv_ns: the client's Clock::monotonic_ns() when the socket read that completed the
+  // message returned (one read can complete many messages; they share it).
   virtual void on_ws_message(WsClient& client, std::string_view payload, int64_t recv_ns) = 0;
   // The client is finished (never opened, closed by either side, or failed). Called exactly
   // once per started client, unless the client is destroyed first.

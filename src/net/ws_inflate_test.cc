@@ -1,7 +1,8 @@
 // beast#3028: Beast < 1.90 fails to inflate ("invalid stored block length", or worse, a
 // silently wrong message) when the output buffer runs out while the 00 00 ff ff tail of a
-// compressed message is being inflated. WsClient reads into a buffer that can hold the
-// largest allowed message (see the note in ws_client.cc). These tests push many compressed
+// compressed message is being inflated. WsClient's frame reader inflates into a buffer that
+// can hold the largest allowed message (see ws_frame_reader.h), with Beast's inflater or
+// zlib. These tests push many compressed
 // messages of 1 B .. 64 KiB through a Beast server on loopback, in both context modes and
 // with the transport feeding Beast a few bytes at a time, and check every byte; and they
 // show that the same corpus breaks the obvious design (whole-message reads into a dynamic

@@ -32,9 +32,12 @@ for mode in no_context off; do
   updates=$(metric 'phoenix_md_updates_total{stream="book_ticker",symbol="ETHUSDC"}')
   [ -z "$updates" ] && updates=$(metric 'phoenix_md_updates_total{symbol="ETHUSDC",stream="book_ticker"}')
   if [ "${updates:-0}" -gt 10 ] 2>/dev/null; then pass "$mode: updates counted ($updates)"; else fail "$mode: updates_total=$updates"; fi
-  wire=$(metric 'phoenix_ws_bandwidth_bytes_total{conn="market",direction="in",layer="wire"}')
-  inflated=$(metric 'phoenix_ws_bandwidth_bytes_total{conn="market",direction="in",layer="inflated"}')
-  msgs=$(metric 'phoenix_ws_messages_total{conn="market"}')
+  # One scrape for the three: data keeps flowing, so separate scrapes would not agree.
+  scrape=$(curl -sS --max-time 5 "http://127.0.0.1:$PORT/metrics")
+  pick() { awk -v k="$1" 'index($0, k" ") == 1 {print $2}' <<<"$scrape"; }
+  wire=$(pick 'phoenix_ws_bandwidth_bytes_total{conn="market",direction="in",layer="wire"}')
+  inflated=$(pick 'phoenix_ws_bandwidth_bytes_total{conn="market",direction="in",layer="inflated"}')
+  msgs=$(pick 'phoenix_ws_messages_total{conn="market"}')
   echo "  $mode: wire=$wire inflated=$inflated messages=$msgs"
   if [ "$mode" = no_context ]; then
     if awk -v w="$wire" -v i="$inflated" 'BEGIN{exit !(w > 0 && i > 0 && w < i)}'; then pass "$mode: wire bytes < inflated bytes"; else fail "$mode: wire=$wire inflated=$inflated"; fi
