@@ -203,6 +203,66 @@ TEST(MarketSimulatorTest, RefundsThroughANewAccountWhenABalanceRunsLow) {
   EXPECT_NE(text.find("phoenix_exchange_sim_accounts_opened_total"), std::string::npos);
 }
 
+TEST(MarketSimulatorTest, StreamsOfASimulatedMarketStayInSync) {
+  FakeExchange ex(default_assets(), default_symbols(), FeeSchedule{10, 10});
+  auto streams = MarketStreams::create(ex);
+  auto sim = MarketSimulator::create(default_market_sim_spec(), ex);
+  ASSERT_TRUE(sim.ok());
+  testing::RecordingSubscriber rec;
+  const std::vector<std::string> names = {"ETHUSDC", "DOGEUSDC", "SOLUSDC", "BNBUSDC", "XRPUSDC"};
+  for (const std::string& name : names) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](char c) { return static_cast<char>(c - 'A' + 'a'); });
+    for (const char* suffix : {"@depth@100ms", "@bookTicker", "@trade", "@aggTrade"}) {
+      ASSERT_TRUE(streams->subscribe(lower + suffix, &rec).ok());
+    }
+  }
+  std::vector<testing::LocalBook> books(names.size());
+  size_t seen = 0;
+  int64_t now_ms = 1'700'000'000'000;
+  auto feed = [&]() {
+    for (; seen < rec.messages.size(); ++seen) {
+      const auto& m = rec.messages[seen];
+      if (m.stream.find("@depth@100ms") == std::string::npos) continue;
+      testing::DepthEvent e;
+      ASSERT_TRUE(testing::parse_depth_event(m.raw, 8, &e));
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (m.raw.find("\"s\":\"" + names[i] + "\"") != std::string::npos) books[i].apply(e);
+      }
+    }
+  };
+  for (int step = 0; step < 3000; ++step) {  // 30 s in 10 ms ticks
+    now_ms += 10;
+    ex.set_now_ms(now_ms);
+    (*sim)->tick(now_ms);
+    streams->tick(now_ms);
+    feed();
+    if (step == 777) {
+      for (size_t i = 0; i < names.size(); ++i) {
+        books[i].load_snapshot(ex.book_update_id(names[i]), ex.levels(names[i], Side::kBuy, 5000),
+                               ex.levels(names[i], Side::kSell, 5000));
+      }
+    }
+  }
+  now_ms += 200;  // flush the last diffs
+  streams->tick(now_ms);
+  feed();
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_FALSE(books[i].broken()) << names[i];
+    EXPECT_TRUE(testing::same_levels(books[i].levels(Side::kBuy), ex.levels(names[i], Side::kBuy, 5000)));
+    EXPECT_TRUE(testing::same_levels(books[i].levels(Side::kSell), ex.levels(names[i], Side::kSell, 5000)));
+  }
+  size_t trades = 0;
+  size_t tickers = 0;
+  for (const auto& m : rec.messages) {
+    trades += m.stream.ends_with("@trade") ? 1u : 0u;
+    tickers += m.stream.ends_with("@bookTicker") ? 1u : 0u;
+  }
+  EXPECT_GT(trades, 500u);
+  EXPECT_GT(tickers, 500u);
+}
+
 TEST(MarketSimulatorTest, BadSpecsAreErrorsNotCrashes) {
   FakeExchange ex(default_assets(), default_symbols());
   auto expect_error = [&](auto mutate) {

@@ -12,7 +12,17 @@
 // shared by every subscriber.
 //
 // Threading: single-threaded, the exchange's event loop. Time: tick(now_ms) drives the
-// periodic streams; the server calls it (every 10 ms or so).
+// periodic streams; the server calls it (every 10 ms or so) with the exchange clock's wall
+// ms. Periodic events are due at multiples of their interval and carry E = that tick's
+// now_ms; trade/aggTrade carry E = max(the latest tick's now_ms, the trade's T), so with
+// ticks every 10 ms E lags the wall clock by at most 10 ms.
+//
+// Diff depth: an event lists every level touched since the previous one with its current
+// absolute quantity ("0.00000000" = removed), U = previous u + 1, u = book_update_id now;
+// no event when nothing changed. With nobody subscribed the sequence just follows the
+// book, so a new subscriber's first event starts where the book is. aggTrade aggregates
+// consecutive fills of one taker order at one price (Binance's rule), flushed when the
+// price changes and at on_book_settled.
 
 #include <cstdint>
 #include <memory>
