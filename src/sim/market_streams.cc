@@ -35,6 +35,7 @@ constexpr std::array<std::string_view, kKindCount> kKindLabels = {"bookTicker", 
 constexpr std::array<int64_t, 2> kIntervalMs = {1000, 100};
 constexpr std::array<int, 3> kPartialLevels = {5, 10, 20};
 constexpr size_t kMaxStreamNameBytes = 96;
+constexpr size_t kCompactTouchedAt = 4096;
 
 enum FaultKind : size_t { kFaultStall, kFaultDuplicate, kFaultGap, kFaultReorder, kFaultCount };
 constexpr std::array<std::string_view, kFaultCount> kFaultLabels = {"stall", "duplicate", "gap", "reorder"};
@@ -95,6 +96,11 @@ struct SymbolState {
   int64_t next_agg_id = 1;
   Top last_top;
 };
+
+void compact(std::vector<std::pair<Side, int64_t>>* touched) {
+  std::sort(touched->begin(), touched->end());
+  touched->erase(std::unique(touched->begin(), touched->end()), touched->end());
+}
 
 std::string sanitized(std::string_view text) {
   std::string out;
@@ -165,7 +171,12 @@ class MarketStreamsImpl final : public MarketStreams {
   void on_level_changed(std::string_view symbol, Side side, int64_t price_units) override {
     SymbolState* s = find(symbol);
     if (s == nullptr) return;
-    for (DiffState& d : s->diff) d.touched.emplace_back(side, price_units);
+    for (DiffState& d : s->diff) {
+      d.touched.emplace_back(side, price_units);
+      // Without ticks the list would only grow: keep it to distinct levels.
+      if (d.touched.size() >= kCompactTouchedAt && d.touched.size() % kCompactTouchedAt == 0)
+        compact(&d.touched);
+    }
   }
 
   void on_book_settled(std::string_view symbol, uint64_t update_id) override {

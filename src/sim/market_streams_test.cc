@@ -318,6 +318,24 @@ TEST_F(DiffDepthSyncTest, FastStreamRebuildsTheBookExactly) { run("ethusdc@depth
 TEST_F(DiffDepthSyncTest, SlowStreamRebuildsTheBookExactly) { run("ethusdc@depth", 12); }
 TEST_F(DiffDepthSyncTest, ExplicitSlowStreamRebuildsTheBookExactly) { run("ethusdc@depth@1000ms", 13); }
 
+TEST_F(MarketStreamsTest, ManyChangesBetweenTicksMakeOneCorrectEvent) {
+  RecordingSubscriber rec;
+  ASSERT_TRUE(streams_->subscribe("ethusdc@depth@100ms", &rec).ok());
+  LocalBook book;
+  book.load_snapshot(ex_->book_update_id("ETHUSDC"), all_levels(Side::kBuy), all_levels(Side::kSell));
+  std::vector<OrderId> ids;
+  for (int i = 0; i < 6000; ++i) {  // 6000 places and ~3000 cancels, no tick in between
+    ids.push_back(limit(1 + i % 2, Side::kBuy, px(-(i % 700)), 1'000'000).order_id);
+    if (i % 2 == 1) (void)ex_->cancel_internal("ETHUSDC", 1 + (i - 1) % 2, ids[static_cast<size_t>(i - 1)]);
+  }
+  tick(100);
+  ASSERT_EQ(rec.messages.size(), 1u);
+  size_t seen = 0;
+  feed(rec, "ethusdc@depth@100ms", &seen, &book);
+  EXPECT_FALSE(book.broken());
+  EXPECT_TRUE(testing::same_levels(book.levels(Side::kBuy), all_levels(Side::kBuy)));
+}
+
 TEST_F(MarketStreamsTest, StallSilencesASymbolThenResumesWithoutAGap) {
   RecordingSubscriber eth;
   RecordingSubscriber doge;
