@@ -353,7 +353,7 @@ class MarketSimulatorImpl final : public MarketSimulator {
     std::vector<int64_t> prices;
     if (side == Side::kBuy) {
       const Int128 best = floor_div(s.mid_milli - offset, tick_milli) * tick;
-      if (best <= 0) return prices;
+      if (best <= 0 || best < s.ex.min_price_units) return prices;
       prices.push_back(static_cast<int64_t>(best));
       Int128 p = floor_div(best - 1, spacing) * spacing;  // grid strictly below the best
       while (static_cast<int>(prices.size()) < s.spec.levels && p > 0 && p >= s.ex.min_price_units) {
