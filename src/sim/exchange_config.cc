@@ -301,6 +301,7 @@ void read_symbol(MapView& m, const AssetIndex& assets, ExchangeConfig* cfg) {
   m.int_field("half_spread_ticks", &market.half_spread_ticks, 1, 1'000'000);
   m.int_field("taker_rate_per_s", &market.taker_rate_per_s, 0, 100000);
   m.decimal_field("taker_qty", e.qty_scale, &market.taker_qty_units, false, false);
+  m.int_field("level_spacing_ticks", &market.level_spacing_ticks, 0, 1'000'000);
 
   // Cross-field checks.
   if (e.tick_units > 0 && e.step_units > 0) {
