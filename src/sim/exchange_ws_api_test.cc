@@ -20,7 +20,7 @@ using testing::Sign;
 using Kv = std::vector<std::pair<std::string, std::string>>;
 
 Kv limit(std::string_view side, std::string_view price, std::string_view qty, Kv extra = {}) {
-  Kv p = {{"symbol", "ETHUSDC"}, {"side", std::string(side)}, {"type", "LIMIT"},
+  Kv p = {{"symbol", "ETHUSDC"},  {"side", std::string(side)},   {"type", "LIMIT"},
           {"timeInForce", "GTC"}, {"price", std::string(price)}, {"quantity", std::string(qty)}};
   p.insert(p.end(), extra.begin(), extra.end());
   return p;
@@ -43,8 +43,9 @@ class ExchangeWsApiTest : public ::testing::Test {
 TEST_F(ExchangeWsApiTest, EnvelopeAndIds) {
   auto s = h_.ws_open();
   auto ping = h_.ws_raw(s, R"({"id":7,"method":"ping"})");
-  EXPECT_EQ(ping.rfind(R"({"id":7,"status":200,"result":{},"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT")", 0),
-            0u)
+  EXPECT_EQ(
+      ping.rfind(R"({"id":7,"status":200,"result":{},"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT")", 0),
+      0u)
       << ping;
   EXPECT_EQ(jint(ping, "/rateLimits/0/count"), 3);  // 2 for the connection, 1 for ping
   auto str_id = h_.ws_raw(s, R"({"id":"abc-1","method":"v3/time"})");
@@ -80,11 +81,13 @@ TEST_F(ExchangeWsApiTest, HmacDocsVectorEndToEnd) {
   Harness h(testing::make_spec(), 1645423376532 + 50);
   auto s = h.ws_open();
   // The exact request of the docs, with its published signature.
-  auto placed = h.ws_raw(s, R"({"id":"4885f793-e5ad-4c3b-8f6c-55d891472b71","method":"order.place","params":{)"
-                            R"("symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"52000.00",)"
-                            R"("quantity":"0.01000000","apiKey":"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",)"
-                            R"("recvWindow":100,"timestamp":1645423376532,)"
-                            R"("signature":"aa1b5712c094bc4e57c05a1a5c1fd8d88dcd628338ea863fec7b88e59fe2db24"}})");
+  auto placed = h.ws_raw(
+      s,
+      R"({"id":"4885f793-e5ad-4c3b-8f6c-55d891472b71","method":"order.place","params":{)"
+      R"("symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"52000.00",)"
+      R"("quantity":"0.01000000","apiKey":"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",)"
+      R"("recvWindow":100,"timestamp":1645423376532,)"
+      R"("signature":"aa1b5712c094bc4e57c05a1a5c1fd8d88dcd628338ea863fec7b88e59fe2db24"}})");
   EXPECT_EQ(jint(placed, "/status"), 200) << placed;
   EXPECT_EQ(jstr(placed, "/id"), "4885f793-e5ad-4c3b-8f6c-55d891472b71");
   EXPECT_EQ(jstr(placed, "/result/status"), "NEW");
@@ -92,32 +95,41 @@ TEST_F(ExchangeWsApiTest, HmacDocsVectorEndToEnd) {
   EXPECT_EQ(jint(placed, "/rateLimits/1/count"), 1);
   // The full-width symbol vector: signature accepted, symbol refused.
   auto full_width = h.ws_raw(
-      s, "{\"id\":2,\"method\":\"order.place\",\"params\":{\"symbol\":\"\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC"
-         "\x94\xEF\xBC\x95\xEF\xBC\x96\",\"side\":\"BUY\",\"type\":\"LIMIT\",\"timeInForce\":\"GTC\",\"price\":"
-         "\"0.10000000\",\"quantity\":\"1.00000000\",\"apiKey\":"
-         "\"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A\",\"recvWindow\":5000,\"timestamp\":"
-         "1645423376532,\"signature\":\"b33892ae8e687c939f4468c6268ddd4c40ac1af18ad19a064864c47bae0752cd\"}}");
+      s,
+      "{\"id\":2,\"method\":\"order.place\",\"params\":{\"symbol\":"
+      "\"\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x93\xEF\xBC"
+      "\x94\xEF\xBC\x95\xEF\xBC\x96\",\"side\":\"BUY\",\"type\":\"LIMIT\",\"timeInForce\":\"GTC\",\"price\":"
+      "\"0.10000000\",\"quantity\":\"1.00000000\",\"apiKey\":"
+      "\"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A\",\"recvWindow\":5000,"
+      "\"timestamp\":"
+      "1645423376532,\"signature\":\"b33892ae8e687c939f4468c6268ddd4c40ac1af18ad19a064864c47bae0752cd\"}}");
   EXPECT_EQ(jint(full_width, "/error/code"), -1121) << full_width;
   // The Ed25519 vector over the same string with the Ed25519 key.
-  auto ed = h.ws_raw(s, R"({"id":3,"method":"order.place","params":{)"
-                        R"("symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"52000.00",)"
-                        R"("quantity":"0.01000000","apiKey":"4yNzx3yWC5bS6YTwEkSRaC0nRmSQIIStAUOh1b6kqaBrTLIhjCpI5lJH8q8R8WNO",)"
-                        R"("recvWindow":100,"timestamp":1645423376532,)"
-                        R"("signature":"82wlF5RobwT7JZehRQgOaupNEm5GrAqJj5tqZeCCE6ZxkhlUbWBThOx00q3FVnCKn882P+9p85phztjk4bOMAQ=="}})");
+  auto ed = h.ws_raw(
+      s,
+      R"({"id":3,"method":"order.place","params":{)"
+      R"("symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"52000.00",)"
+      R"("quantity":"0.01000000","apiKey":"4yNzx3yWC5bS6YTwEkSRaC0nRmSQIIStAUOh1b6kqaBrTLIhjCpI5lJH8q8R8WNO",)"
+      R"("recvWindow":100,"timestamp":1645423376532,)"
+      R"("signature":"82wlF5RobwT7JZehRQgOaupNEm5GrAqJj5tqZeCCE6ZxkhlUbWBThOx00q3FVnCKn882P+9p85phztjk4bOMAQ=="}})");
   EXPECT_EQ(jint(ed, "/status"), 200) << ed;
   // One changed character: -1022.
-  auto bad = h.ws_raw(s, R"({"id":4,"method":"order.place","params":{)"
-                         R"("symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"52000.01",)"
-                         R"("quantity":"0.01000000","apiKey":"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",)"
-                         R"("recvWindow":100,"timestamp":1645423376532,)"
-                         R"("signature":"aa1b5712c094bc4e57c05a1a5c1fd8d88dcd628338ea863fec7b88e59fe2db24"}})");
+  auto bad = h.ws_raw(
+      s,
+      R"({"id":4,"method":"order.place","params":{)"
+      R"("symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"52000.01",)"
+      R"("quantity":"0.01000000","apiKey":"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",)"
+      R"("recvWindow":100,"timestamp":1645423376532,)"
+      R"("signature":"aa1b5712c094bc4e57c05a1a5c1fd8d88dcd628338ea863fec7b88e59fe2db24"}})");
   EXPECT_EQ(jint(bad, "/error/code"), -1022);
   h.clock().advance_ms(100);
-  auto late = h.ws_raw(s, R"({"id":5,"method":"order.place","params":{)"
-                          R"("symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"52000.00",)"
-                          R"("quantity":"0.01000000","apiKey":"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",)"
-                          R"("recvWindow":100,"timestamp":1645423376532,)"
-                          R"("signature":"aa1b5712c094bc4e57c05a1a5c1fd8d88dcd628338ea863fec7b88e59fe2db24"}})");
+  auto late = h.ws_raw(
+      s,
+      R"({"id":5,"method":"order.place","params":{)"
+      R"("symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"52000.00",)"
+      R"("quantity":"0.01000000","apiKey":"vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",)"
+      R"("recvWindow":100,"timestamp":1645423376532,)"
+      R"("signature":"aa1b5712c094bc4e57c05a1a5c1fd8d88dcd628338ea863fec7b88e59fe2db24"}})");
   EXPECT_EQ(jint(late, "/error/code"), -1021);
   EXPECT_EQ(jstr(late, "/error/msg"), "Timestamp for this request is outside of the recvWindow.");
 }
@@ -131,7 +143,10 @@ TEST_F(ExchangeWsApiTest, LogonFlow) {
   EXPECT_EQ(jint(hmac_logon, "/status"), 400);
   EXPECT_EQ(jint(hmac_logon, "/error/code"), -4056);
   // Without logon, an unsigned order needs a signature.
-  auto unsigned_order = h_.ws(s, "order.place", limit("BUY", "100.00", "1", {{"apiKey", kHmacKey}, {"timestamp", std::to_string(h_.now_ms())}}), Sign::kNone);
+  auto unsigned_order =
+      h_.ws(s, "order.place",
+            limit("BUY", "100.00", "1", {{"apiKey", kHmacKey}, {"timestamp", std::to_string(h_.now_ms())}}),
+            Sign::kNone);
   EXPECT_EQ(jint(unsigned_order, "/error/code"), -1102);
   auto unknown_key = h_.ws(s, "order.place", limit("BUY", "100.00", "1"), Sign::kHmac, "nokey");
   EXPECT_EQ(jint(unknown_key, "/status"), 401);
@@ -141,24 +156,25 @@ TEST_F(ExchangeWsApiTest, LogonFlow) {
   ASSERT_EQ(jint(logon, "/status"), 200) << logon;
   EXPECT_EQ(jstr(logon, "/result/apiKey"), kEdKey);
   EXPECT_EQ(jstr(logon, "/result/userDataStream"), "false");
-  auto order = h_.ws(s, "order.place", limit("BUY", "100.00", "1", {{"timestamp", std::to_string(h_.now_ms())}}),
-                     Sign::kNone);
+  auto order = h_.ws(s, "order.place",
+                     limit("BUY", "100.00", "1", {{"timestamp", std::to_string(h_.now_ms())}}), Sign::kNone);
   EXPECT_EQ(jint(order, "/status"), 200) << order;
   auto no_ts = h_.ws(s, "order.place", limit("BUY", "100.00", "1"), Sign::kNone);
   EXPECT_EQ(jint(no_ts, "/error/code"), -1102);
-  EXPECT_EQ(jstr(no_ts, "/error/msg"), "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+  EXPECT_EQ(jstr(no_ts, "/error/msg"),
+            "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
   // An explicit signed request with another key overrides the session key.
   auto bob = h_.ws(s, "account.status", {}, Sign::kHmac, kBobKey, kBobSecret);
   EXPECT_EQ(jint(bob, "/result/uid"), testing::kBob);
   auto alice = h_.ws(s, "account.status", {{"timestamp", std::to_string(h_.now_ms())}}, Sign::kNone);
   EXPECT_EQ(jint(alice, "/result/uid"), testing::kAlice);
-  auto open = h_.ws(s, "openOrders.status", {{"symbol", "ETHUSDC"}, {"timestamp", std::to_string(h_.now_ms())}},
-                    Sign::kNone);
+  auto open = h_.ws(s, "openOrders.status",
+                    {{"symbol", "ETHUSDC"}, {"timestamp", std::to_string(h_.now_ms())}}, Sign::kNone);
   EXPECT_EQ(jsize(open, "/result"), 1u);
   auto logout = h_.ws(s, "session.logout", {}, Sign::kNone);
   EXPECT_EQ(jstr(logout, "/result/apiKey"), "null");
-  auto after = h_.ws(s, "order.place", limit("BUY", "100.00", "1", {{"timestamp", std::to_string(h_.now_ms())}}),
-                     Sign::kNone);
+  auto after = h_.ws(s, "order.place",
+                     limit("BUY", "100.00", "1", {{"timestamp", std::to_string(h_.now_ms())}}), Sign::kNone);
   EXPECT_EQ(jint(after, "/error/code"), -1102);
 }
 
@@ -179,7 +195,11 @@ TEST_F(ExchangeWsApiTest, SubscribeAndUnsubscribe) {
 
   // Bob's order reaches subscription 1 only.
   h_.take_events(s);
-  ASSERT_EQ(h_.signed_rest("POST", "/api/v3/order", "symbol=ETHUSDC&side=SELL&type=LIMIT&timeInForce=GTC&price=200.00&quantity=1", {}, kBobKey, kBobSecret).status, 200);
+  ASSERT_EQ(h_.signed_rest("POST", "/api/v3/order",
+                           "symbol=ETHUSDC&side=SELL&type=LIMIT&timeInForce=GTC&price=200.00&quantity=1", {},
+                           kBobKey, kBobSecret)
+                .status,
+            200);
   auto events = h_.take_events(s);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(jint(events[0], "/subscriptionId"), 1);
@@ -192,8 +212,9 @@ TEST_F(ExchangeWsApiTest, SubscribeAndUnsubscribe) {
   ASSERT_EQ(terminated.size(), 1u);
   EXPECT_EQ(jint(terminated[0], "/subscriptionId"), 1);
   EXPECT_EQ(jstr(terminated[0], "/event/e"), "eventStreamTerminated");
-  EXPECT_EQ(jint(h_.ws(s, "userDataStream.unsubscribe", {{"subscriptionId", "1"}}, Sign::kNone), "/error/code"),
-            -2036);
+  EXPECT_EQ(
+      jint(h_.ws(s, "userDataStream.unsubscribe", {{"subscriptionId", "1"}}, Sign::kNone), "/error/code"),
+      -2036);
   // Logout ends the logon subscription.
   h_.ws(s, "session.logout", {}, Sign::kNone);
   auto ended = h_.take_events(s);
@@ -202,7 +223,11 @@ TEST_F(ExchangeWsApiTest, SubscribeAndUnsubscribe) {
   EXPECT_EQ(jint(h_.ws(s, "userDataStream.unsubscribe", {}, Sign::kNone), "/error/code"), -2036);
   // A closed session receives nothing more.
   h_.ex().ws_api_close(s);
-  ASSERT_EQ(h_.signed_rest("POST", "/api/v3/order", "symbol=ETHUSDC&side=SELL&type=LIMIT&timeInForce=GTC&price=200.00&quantity=1", {}, kBobKey, kBobSecret).status, 200);
+  ASSERT_EQ(h_.signed_rest("POST", "/api/v3/order",
+                           "symbol=ETHUSDC&side=SELL&type=LIMIT&timeInForce=GTC&price=200.00&quantity=1", {},
+                           kBobKey, kBobSecret)
+                .status,
+            200);
 }
 
 TEST_F(ExchangeWsApiTest, ExecutionReportsThroughTheLifecycle) {
@@ -215,8 +240,9 @@ TEST_F(ExchangeWsApiTest, ExecutionReportsThroughTheLifecycle) {
   auto events = h_.take_events(s);
   ASSERT_EQ(events.size(), 2u);
   const std::string& n = events[0];
-  for (std::string_view f : {"e", "E", "s", "c", "S", "o", "f", "q", "p", "P", "F", "g", "C", "x", "X", "r", "i",
-                             "l", "z", "L", "n", "N", "T", "t", "I", "w", "m", "M", "O", "Z", "Y", "Q", "W", "V"}) {
+  for (std::string_view f :
+       {"e", "E", "s", "c", "S", "o", "f", "q", "p", "P", "F", "g", "C", "x", "X", "r", "i",
+        "l", "z", "L", "n", "N", "T", "t", "I", "w", "m", "M", "O", "Z", "Y", "Q", "W", "V"}) {
     EXPECT_TRUE(jhas(n, "/event/" + std::string(f))) << f << " missing in " << n;
   }
   EXPECT_EQ(jstr(n, "/event/x"), "NEW");
@@ -236,8 +262,8 @@ TEST_F(ExchangeWsApiTest, ExecutionReportsThroughTheLifecycle) {
   EXPECT_EQ(jstr(events[1], "/event/B/0/l"), "200.000000");
 
   // Partial fill by bob.
-  ASSERT_EQ(h_.signed_rest("POST", "/api/v3/order", "symbol=ETHUSDC&side=SELL&type=MARKET&quantity=0.5", {}, kBobKey,
-                           kBobSecret)
+  ASSERT_EQ(h_.signed_rest("POST", "/api/v3/order", "symbol=ETHUSDC&side=SELL&type=MARKET&quantity=0.5", {},
+                           kBobKey, kBobSecret)
                 .status,
             200);
   events = h_.take_events(s);
@@ -285,7 +311,11 @@ TEST_F(ExchangeWsApiTest, ExecutionReportsThroughTheLifecycle) {
   EXPECT_EQ(jint(gone, "/error/code"), -2011);
 
   // Full fill: alice takes bob's ask.
-  ASSERT_EQ(h_.signed_rest("POST", "/api/v3/order", "symbol=ETHUSDC&side=SELL&type=LIMIT&timeInForce=GTC&price=101.00&quantity=1", {}, kBobKey, kBobSecret).status, 200);
+  ASSERT_EQ(h_.signed_rest("POST", "/api/v3/order",
+                           "symbol=ETHUSDC&side=SELL&type=LIMIT&timeInForce=GTC&price=101.00&quantity=1", {},
+                           kBobKey, kBobSecret)
+                .status,
+            200);
   auto take = h_.ws(s, "order.place", limit("BUY", "101.00", "1"));
   EXPECT_EQ(jstr(take, "/result/status"), "FILLED");
   events = h_.take_events(s);
@@ -295,9 +325,12 @@ TEST_F(ExchangeWsApiTest, ExecutionReportsThroughTheLifecycle) {
   EXPECT_EQ(jstr(events[1], "/event/m"), "false");
 
   // STP: alice's own sell meets her own bid; EXPIRE_MAKER (the default) expires the bid.
-  ASSERT_EQ(jint(h_.ws(s, "order.place", limit("BUY", "99.00", "1", {{"newClientOrderId", "own"}})), "/status"), 200);
+  ASSERT_EQ(
+      jint(h_.ws(s, "order.place", limit("BUY", "99.00", "1", {{"newClientOrderId", "own"}})), "/status"),
+      200);
   h_.take_events(s);
-  auto self = h_.ws(s, "order.place", {{"symbol", "ETHUSDC"}, {"side", "SELL"}, {"type", "MARKET"}, {"quantity", "1"}});
+  auto self = h_.ws(s, "order.place",
+                    {{"symbol", "ETHUSDC"}, {"side", "SELL"}, {"type", "MARKET"}, {"quantity", "1"}});
   ASSERT_EQ(jint(self, "/status"), 200) << self;
   events = h_.take_events(s);
   bool saw_prevention = false;

@@ -737,7 +737,7 @@ ApiOutcome ExchangeImpl::op_amend(const CallerCtx& c, const Params& p) {
   if (new_qty > rec->orig_qty_units) {
     return ApiOutcome::fail(error(-2038, "Order amend (quantity increase) is not supported."));
   }
-  if (new_qty == rec->orig_qty_units && (new_client_id.empty() || new_client_id == rec->client_id)) {
+  if (new_qty == rec->orig_qty_units) {
     return ApiOutcome::fail(error(-2038, "The requested action would change no state; rejecting"));
   }
   if (new_qty <= rec->executed_qty_units) {
@@ -746,9 +746,7 @@ ApiOutcome ExchangeImpl::op_amend(const CallerCtx& c, const Params& p) {
   const OrderId id = rec->id;
   const std::string orig_client_id = rec->client_id;
   std::vector<Event> events;
-  auto r =
-      engine_.amend_keep_priority(s->engine.name, c.account, id,
-                                  new_qty == rec->orig_qty_units ? new_qty : new_qty, &events, new_client_id);
+  auto r = engine_.amend_keep_priority(s->engine.name, c.account, id, new_qty, &events, new_client_id);
   if (!r) {
     const bool duplicate = r.error().message == to_string(RejectReason::kDuplicateClientOrderId);
     return ApiOutcome::fail(error(
