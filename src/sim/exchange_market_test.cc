@@ -217,9 +217,13 @@ TEST(ExchangeMarketTest, RandomMixConservesBalancesAndReportsEveryLevelChange) {
       }
     }
     const uint64_t id = h.ex().book_update_id("ETHUSDC");
-    if (before != after) ASSERT_GT(id, last_id) << "step " << step;
+    if (before != after) {
+      ASSERT_GT(id, last_id) << "step " << step;
+    }
     ASSERT_GE(id, last_id);
-    if (!l.settled.empty()) ASSERT_EQ(l.settled.back().second, id);
+    if (!l.settled.empty()) {
+      ASSERT_EQ(l.settled.back().second, id);
+    }
     last_id = id;
   }
   EXPECT_GT(accepted, 400);

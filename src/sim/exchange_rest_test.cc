@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/exchange_test_util.h"
+#include "sim/params.h"
 
 namespace phoenix::sim {
 namespace {
@@ -171,6 +172,20 @@ TEST_F(ExchangeRestTest, AuthErrors) {
   EXPECT_EQ(signed_at(h_.now_ms() * 1000 - 10).status, 200);
   EXPECT_EQ(jint(signed_at(h_.now_ms(), "recvWindow=60001").body, "/code"), -1131);
   EXPECT_EQ(jint(signed_at(h_.now_ms(), "recvWindow=1.2345").body, "/code"), -1111);
+}
+
+TEST_F(ExchangeRestTest, Ed25519SignedRest) {
+  // REST Ed25519: sign the percent-encoded query, then percent-encode the base64 signature.
+  const std::string query = limit_order("BUY", "100.00", "1") + "&timestamp=" + std::to_string(h_.now_ms());
+  const std::string signature = ed25519_sign_base64(testing::kEdPrivatePem, query).value();
+  auto ok = h_.rest("POST", std::string(kOrder) + "?" + query + "&signature=" + percent_encode(signature), {},
+                    testing::kEdKey);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  // The same signature over another payload fails.
+  const std::string other = limit_order("BUY", "100.00", "2") + "&timestamp=" + std::to_string(h_.now_ms());
+  auto bad = h_.rest("POST", std::string(kOrder) + "?" + other + "&signature=" + percent_encode(signature),
+                     {}, testing::kEdKey);
+  EXPECT_EQ(jint(bad.body, "/code"), -1022);
 }
 
 TEST_F(ExchangeRestTest, OrderParameterErrors) {
