@@ -14,9 +14,9 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -80,8 +80,37 @@ class ExchangeImpl final : public Exchange {
   void inject_order_rejects(int count, int code) override;
   void append_metrics(std::string* out) const override;
 
+  // ---- The API operations (trading_ops.cc), shared by REST and the WebSocket API. The
+  // caller has authenticated `c.account` for the signed ones.
+  ApiOutcome op_exchange_info(const Params& p) const;
+  ApiOutcome op_depth(const Params& p) const;
+  ApiOutcome op_book_ticker(const Params& p) const;
+  ApiOutcome op_place(const CallerCtx& c, const Params& p);
+  ApiOutcome op_cancel(const CallerCtx& c, const Params& p);
+  ApiOutcome op_cancel_all(const CallerCtx& c, const Params& p);
+  ApiOutcome op_cancel_replace(const CallerCtx& c, const Params& p);
+  ApiOutcome op_amend(const CallerCtx& c, const Params& p);
+  ApiOutcome op_query_order(const CallerCtx& c, const Params& p) const;
+  ApiOutcome op_open_orders(const CallerCtx& c, const Params& p) const;
+  ApiOutcome op_account(const CallerCtx& c, const Params& p) const;
+  ApiOutcome op_my_trades(const CallerCtx& c, const Params& p) const;
+  // The weight of a depth request (by its limit).
+  static int64_t depth_weight(const Params& p);
+
+  // ---- Binance error answers.
+  static ApiError error(int code, std::string msg, int http_status = 400);
+  // -1102 "Mandatory parameter '<name>' was not sent, was empty/null, or malformed."
+  static ApiError mandatory(std::string_view name);
+  // -1100 "Illegal characters found in parameter '<name>'; legal range is '<range>'."
+  static ApiError illegal(std::string_view name, std::string_view range);
+  // The matching engine's message for a reject ("Duplicate order sent.", ...).
+  static std::string engine_message(RejectReason reason);
+  // The usual message of a code (for injected rejects).
+  static std::string default_message(int code);
+
+  int64_t now_ms() const { return clock_.wall_ms(); }
+
  private:
-  // ---- keys and accounts
   struct KeyEntry {
     AccountId account = 0;
     KeyVerifier verifier;
@@ -89,10 +118,10 @@ class ExchangeImpl final : public Exchange {
   };
   struct AccountInfo {
     std::string name;
-    bool internal = false;  // a synthetic-market account: no records, no limits
+    bool internal = false;  // a synthetic-market account: no order records, no limits
   };
-
-  // ---- the order record store (bot accounts only): open and recently closed orders
+  // The order record store (bot accounts only): open and recently closed orders, for
+  // queries and for the executionReport fields the engine does not know (O, W, V).
   struct OrderRecord {
     std::string symbol;
     AccountId account = 0;
@@ -110,9 +139,10 @@ class ExchangeImpl final : public Exchange {
     int64_t time_ms = 0;
     int64_t update_time_ms = 0;
     int64_t working_time_ms = -1;  // -1: never on the book
-    bool counted = false;          // counted in the unfilled order count, not yet filled
+    bool counted = false;          // in the unfilled order count and not filled yet
     bool open = true;
   };
+  // One fill of a bot account (GET /api/v3/myTrades).
   struct TradeRecord {
     std::string symbol;
     int64_t trade_id = 0;
@@ -128,18 +158,15 @@ class ExchangeImpl final : public Exchange {
   };
   struct SymbolState {
     uint64_t update_id = 1;
-    std::optional<int64_t> last_price_units;
+    std::optional<int64_t> last_price_units;  // PERCENT_PRICE_BY_SIDE reference
   };
-
-  // Extra facts about one engine call that the events need (executionReport c/C).
+  // Facts about one engine call that its events need.
   struct CallExtras {
     std::map<OrderId, std::string> cancel_ids;  // a cancel's own client id (c); C = original
     std::string amend_orig_client_id;
     StpMode stp = StpMode::kNone;  // of the order being placed (V)
     bool counted = false;          // the placed order entered the unfilled order count
   };
-
-  // ---- WebSocket API sessions
   struct Subscription {
     int64_t id = 0;
     AccountId account = 0;
@@ -154,8 +181,18 @@ class ExchangeImpl final : public Exchange {
     int64_t next_subscription_id = 0;
     std::vector<Subscription> subscriptions;
   };
+  struct ParsedOrder {
+    NewOrder order;
+    const ExchangeSymbolSpec* spec = nullptr;
+    std::string resp_type;  // ACK / RESULT / FULL
+  };
+  struct AuthResult {
+    std::optional<ApiError> error;
+    const KeyEntry* key = nullptr;
+  };
 
-  // ---- engine calls with event processing
+  // ---- events (exchange_impl.cc): records, trade history, order counts, user data,
+  // the MarketListener, book update ids. Called after every engine call.
   void process(std::string_view symbol, std::vector<Event>* events, const CallExtras& extras);
   void send_user_event(AccountId account, const std::string& event_json);
   std::string execution_report(const OrderUpdate& u, const OrderRecord* rec, const CallExtras& extras,
@@ -163,81 +200,51 @@ class ExchangeImpl final : public Exchange {
   void trim_records();
 
   // ---- validation shared by the operations
-  // The symbol parameter (-1102 missing, -1121 unknown).
+  // The `symbol` parameter (-1102 missing, -1121 unknown).
   const ExchangeSymbolSpec* require_symbol(const Params& p, std::optional<ApiError>* error) const;
-  // Binance's exchange filters (-1013); empty when the order passes.
+  // Binance's filters (-1013 "Filter failure: ..."); nullopt when the order passes.
   std::optional<ApiError> check_filters(const ExchangeSymbolSpec& s, const NewOrder& o,
                                         bool percent_price) const;
+  // Quote asset units of price x qty, rounded down.
   int64_t quote_of(const ExchangeSymbolSpec& s, int64_t price_units, int64_t qty_units) const;
   int asset_scale(std::string_view asset) const;
+  std::string next_generated_id(std::string_view prefix);
 
-  // ---- auth
-  // Checks timestamp/recvWindow (-1102, -1021).
-  std::optional<ApiError> check_timestamp(const Params& p) const;
-  const KeyEntry* find_key(std::string_view api_key) const;
-
- public:
-  // ---- the API operations (trading_ops.cc), shared by REST and the WebSocket API.
-  ApiOutcome op_exchange_info(const Params& p) const;
-  ApiOutcome op_depth(const Params& p) const;
-  ApiOutcome op_book_ticker(const Params& p) const;
-  ApiOutcome op_place(const CallerCtx& c, const Params& p);
-  ApiOutcome op_cancel(const CallerCtx& c, const Params& p);
-  ApiOutcome op_cancel_all(const CallerCtx& c, const Params& p);
-  ApiOutcome op_cancel_replace(const CallerCtx& c, const Params& p);
-  ApiOutcome op_amend(const CallerCtx& c, const Params& p);
-  ApiOutcome op_query_order(const CallerCtx& c, const Params& p) const;
-  ApiOutcome op_open_orders(const CallerCtx& c, const Params& p) const;
-  ApiOutcome op_account(const CallerCtx& c, const Params& p) const;
-  ApiOutcome op_my_trades(const CallerCtx& c, const Params& p) const;
-  // Depth weight for a limit (REST /depth and WS depth).
-  static int64_t depth_weight(const Params& p);
-
- private:
-  struct ParsedOrder {
-    NewOrder order;
-    const ExchangeSymbolSpec* spec = nullptr;
-    std::string resp_type;  // ACK / RESULT / FULL
-  };
-  // Parses and checks a new order's parameters (everything before the engine);
-  // `prefix` is "" for order.place or the cancelReplace spelling.
+  // ---- order operations' helpers (trading_ops.cc)
+  // Parses and checks a new order's parameters: everything before the engine.
   std::optional<ApiError> parse_order(const CallerCtx& c, const Params& p, ParsedOrder* out) const;
-  // Places a parsed order (inject faults, limits, engine) and builds its response.
+  // Places a parsed order (injected rejects, order count limits, engine) and answers.
   ApiOutcome place_parsed(const CallerCtx& c, const ParsedOrder& po);
-  // Cancels one order named by orderId / origClientOrderId (names per `id_param` /
-  // `client_param`); fills `response`.
+  // Cancels the order named by the `id_param` / `client_param` parameters.
   ApiOutcome cancel_one(const CallerCtx& c, const ExchangeSymbolSpec& s, const Params& p,
                         std::string_view id_param, std::string_view client_param,
                         std::string_view new_id_param);
-  // Finds a record by orderId / origClientOrderId (any state), checking that both agree.
+  // The caller's order record named by id and/or client id (open or recently closed);
+  // -1102 neither, -2039 they disagree, `missing_code` when unknown.
   std::optional<ApiError> lookup_order(const CallerCtx& c, const ExchangeSymbolSpec& s, const Params& p,
                                        std::string_view id_param, std::string_view client_param,
                                        int missing_code, const OrderRecord** out) const;
   void write_order(JsonWriter& w, const OrderRecord& r, bool query_shape) const;
   std::string cancel_response(const OrderRecord& r, std::string_view cancel_client_id, int64_t now_ms) const;
 
-  // ---- REST (rest_api.cc) and WS API (ws_api.cc) helpers
-  friend struct RestRoute;
-  void ws_handle(SessionId id, Session& session, std::string_view text);
+  // ---- auth (rest_api.cc), shared with the WebSocket API
+  const KeyEntry* find_key(std::string_view api_key) const;
+  // timestamp / recvWindow (-1102, -1111, -1131, -1021).
+  std::optional<ApiError> check_timestamp(const Params& p) const;
+  // REST: key from the header (-2014, -2015), signature over raw query + raw body.
+  AuthResult auth_rest(std::string_view api_key, const Params& p, std::string_view payload);
+
+  // ---- WebSocket API (ws_api.cc)
+  void ws_handle(Session& session, std::string_view text);
   std::string ws_rate_limits(std::string_view ip, AccountId account, bool orders) const;
-  ApiOutcome ws_subscribe(SessionId id, Session& session, AccountId account, bool from_logon);
+  ApiOutcome ws_subscribe(Session& session, AccountId account, bool from_logon);
   void ws_terminate(Session& session, const Subscription& sub);
 
- public:
-  // Error helpers (also used by tests).
-  static ApiError error(int code, std::string msg, int http_status = 400);
-  static ApiError mandatory(std::string_view name);
-  static ApiError illegal(std::string_view name, std::string_view range);
-  static std::string engine_message(RejectReason reason);
-  static std::string default_message(int code);
-
-  int64_t now_ms() const { return clock_.wall_ms(); }
-  std::string next_generated_id(std::string_view prefix);
-
-  // Metrics helpers.
+  // ---- metrics
   void count_error(int code) { ++errors_by_code_[code]; }
+  void count_rest(std::string label) { ++rest_requests_[std::move(label)]; }
+  void count_limited(int status) { ++limited_by_status_[status]; }
 
- private:
   ExchangeSpec spec_;
   const core::Clock& clock_;
   MatchingEngine engine_;
@@ -262,7 +269,6 @@ class ExchangeImpl final : public Exchange {
   int inject_count_ = 0;
   int inject_code_ = 0;
 
-  // metrics
   std::map<std::string, uint64_t> rest_requests_;
   std::map<std::string, uint64_t> ws_requests_;
   std::map<int, uint64_t> errors_by_code_;
@@ -272,22 +278,6 @@ class ExchangeImpl final : public Exchange {
   uint64_t injected_rejects_ = 0;
   uint64_t trades_total_ = 0;
   uint64_t user_events_ = 0;
-
-  friend class RestHandler;
-  friend class WsHandler;
-
- public:
-  // ---- used by the REST/WS front ends
-  struct AuthResult {
-    std::optional<ApiError> error;
-    const KeyEntry* key = nullptr;
-  };
-  // REST: key from the header, payload = raw query + raw body.
-  AuthResult auth_rest(std::string_view api_key, const Params& p, std::string_view payload);
-  RateLimiter& limits() { return limits_; }
-  const RateLimiter& limits() const { return limits_; }
-  void count_rest(std::string label) { ++rest_requests_[std::move(label)]; }
-  void count_limited(int status) { ++limited_by_status_[status]; }
 };
 
 }  // namespace phoenix::sim

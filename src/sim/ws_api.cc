@@ -204,7 +204,7 @@ void ExchangeImpl::ws_api_close(SessionId id) { sessions_.erase(id); }
 void ExchangeImpl::ws_api_message(SessionId id, std::string_view text) {
   auto found = sessions_.find(id);
   if (found == sessions_.end()) return;
-  ws_handle(id, found->second, text);
+  ws_handle(found->second, text);
 }
 
 std::string ExchangeImpl::ws_rate_limits(std::string_view ip, AccountId account, bool orders) const {
@@ -251,7 +251,7 @@ void ExchangeImpl::ws_terminate(Session& session, const Subscription& sub) {
   session.send(w.take());
 }
 
-ApiOutcome ExchangeImpl::ws_subscribe(SessionId, Session& session, AccountId account, bool from_logon) {
+ApiOutcome ExchangeImpl::ws_subscribe(Session& session, AccountId account, bool from_logon) {
   for (const Subscription& sub : session.subscriptions) {
     if (sub.account == account)
       return ApiOutcome::fail(error(-2035, "User Data Stream subscription already active."));
@@ -264,7 +264,7 @@ ApiOutcome ExchangeImpl::ws_subscribe(SessionId, Session& session, AccountId acc
   return ApiOutcome::ok("{\"subscriptionId\":" + std::to_string(sub_id) + "}");
 }
 
-void ExchangeImpl::ws_handle(SessionId id, Session& session, std::string_view text) {
+void ExchangeImpl::ws_handle(Session& session, std::string_view text) {
   const int64_t now = now_ms();
   WsRequest req;
   const bool parsed = parse_request(text, &req);
@@ -442,9 +442,9 @@ void ExchangeImpl::ws_handle(SessionId id, Session& session, std::string_view te
     w.end_array();
     outcome = ApiOutcome::ok(w.take());
   } else if (m == "userDataStream.subscribe") {
-    outcome = ws_subscribe(id, session, account, /*from_logon=*/true);
+    outcome = ws_subscribe(session, account, /*from_logon=*/true);
   } else if (m == "userDataStream.subscribe.signature") {
-    outcome = ws_subscribe(id, session, account, /*from_logon=*/false);
+    outcome = ws_subscribe(session, account, /*from_logon=*/false);
   } else if (m == "userDataStream.unsubscribe") {
     const std::string* sub_param = p.find("subscriptionId");
     std::vector<Subscription> removed;
