@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "core/decimal.h"
@@ -26,7 +27,9 @@ std::string_view type_name(OrderType t) {
   }
   return "LIMIT";
 }
-std::string_view tif_name(TimeInForce t) {
+// Binance reports MARKET and LIMIT_MAKER orders with timeInForce GTC.
+std::string_view tif_name(OrderType type, TimeInForce t) {
+  if (type != OrderType::kLimit) return "GTC";
   switch (t) {
     case TimeInForce::kGtc: return "GTC";
     case TimeInForce::kIoc: return "IOC";
@@ -65,7 +68,7 @@ std::string label(std::string_view v) {
 // Names shared with the other translation units.
 std::string_view order_side_name(Side s) { return side_name(s); }
 std::string_view order_type_name(OrderType t) { return type_name(t); }
-std::string_view order_tif_name(TimeInForce t) { return tif_name(t); }
+std::string_view order_tif_name(OrderType type, TimeInForce t) { return tif_name(type, t); }
 std::string_view order_stp_name(StpMode m) { return stp_name(m); }
 
 // ---------------------------------------------------------------------------------------
@@ -243,7 +246,7 @@ int64_t ExchangeImpl::quote_of(const ExchangeSymbolSpec& s, int64_t price_units,
   if (exp > 0) {
     for (int i = 0; i < exp; ++i) q /= 10;
   } else {
-    for (int i = 0; i < -exp; ++i) q *= 10;
+    for (int i = 0; i < -exp && q <= std::numeric_limits<int64_t>::max(); ++i) q *= 10;
   }
   if (q > std::numeric_limits<int64_t>::max()) return std::numeric_limits<int64_t>::max();
   return static_cast<int64_t>(q);
@@ -342,7 +345,7 @@ std::string ExchangeImpl::execution_report(const OrderUpdate& u, const OrderReco
       .kv("c", client_id)
       .kv("S", side_name(u.side))
       .kv("o", type_name(u.type))
-      .kv("f", tif_name(u.tif))
+      .kv("f", tif_name(u.type, u.tif))
       .kv("q", core::format_units(u.orig_qty_units, qs))
       .kv("p", core::format_units(u.price_units, ps))
       .kv("P", core::format_units(0, ps))
@@ -624,10 +627,10 @@ void ExchangeImpl::append_metrics(std::string* out) const {
     *out += "# HELP " + std::string(name) + " " + std::string(help) + "\n";
     *out += "# TYPE " + std::string(name) + " " + std::string(type) + "\n";
   };
-  header("phoenix_exchange_rest_requests_total", "counter", "REST requests by endpoint.");
-  for (const auto& [endpoint, n] : rest_requests_) {
-    *out += "phoenix_exchange_rest_requests_total{endpoint=\"" + label(endpoint) + "\"} " +
-            std::to_string(n) + "\n";
+  header("phoenix_exchange_rest_requests_total", "counter", "REST requests by method and endpoint.");
+  for (const auto& [key, n] : rest_requests_) {
+    *out += "phoenix_exchange_rest_requests_total{method=\"" + label(key.first) + "\",endpoint=\"" +
+            label(key.second) + "\"} " + std::to_string(n) + "\n";
   }
   header("phoenix_exchange_ws_api_requests_total", "counter", "WebSocket API requests by method.");
   for (const auto& [method, n] : ws_requests_) {

@@ -242,7 +242,9 @@ class ExchangeImpl final : public Exchange {
 
   // ---- metrics
   void count_error(int code) { ++errors_by_code_[code]; }
-  void count_rest(std::string label) { ++rest_requests_[std::move(label)]; }
+  void count_rest(std::string_view method, std::string_view endpoint) {
+    ++rest_requests_[{std::string(method), std::string(endpoint)}];
+  }
   void count_limited(int status) { ++limited_by_status_[status]; }
 
   ExchangeSpec spec_;
@@ -269,7 +271,7 @@ class ExchangeImpl final : public Exchange {
   int inject_count_ = 0;
   int inject_code_ = 0;
 
-  std::map<std::string, uint64_t> rest_requests_;
+  std::map<std::pair<std::string, std::string>, uint64_t> rest_requests_;  // (method, endpoint)
   std::map<std::string, uint64_t> ws_requests_;
   std::map<int, uint64_t> errors_by_code_;
   std::map<std::string, uint64_t> orders_by_result_;

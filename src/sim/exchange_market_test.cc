@@ -249,7 +249,7 @@ TEST(ExchangeMetricsTest, PromtoolAcceptsTheExposition) {
   EXPECT_NE(text.find("phoenix_exchange_errors_total{code=\"-1121\"} 1"), std::string::npos);
   EXPECT_NE(text.find("phoenix_exchange_signature_failures_total 1"), std::string::npos);
   EXPECT_NE(text.find("phoenix_exchange_ws_api_requests_total{method=\"ping\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("phoenix_exchange_rest_requests_total{endpoint=\"POST /api/v3/order\"} 3"),
+  EXPECT_NE(text.find("phoenix_exchange_rest_requests_total{method=\"POST\",endpoint=\"/api/v3/order\"} 3"),
             std::string::npos);
   if (!std::filesystem::exists("/usr/bin/promtool")) GTEST_SKIP() << "promtool not installed";
   const auto path =

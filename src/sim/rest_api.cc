@@ -237,11 +237,11 @@ HttpReplyOut ExchangeImpl::handle_rest(const HttpRequestIn& request) {
     if (r.method == request.method) route = &r;
   }
   if (route == nullptr) {
-    count_rest("other");
+    count_rest(path_known ? request.method : "other", path_known ? path : "other");
     if (path_known) return fail(error(-1020, "This operation is not supported.", 405));
     return fail(error(-1000, "An unknown error occurred while processing the request.", 404));
   }
-  count_rest(std::string(route->method) + " " + std::string(route->path));
+  count_rest(route->method, route->path);
 
   // Parameters: the query string first, so it wins over the body.
   auto query = Params::parse_form(raw_query);

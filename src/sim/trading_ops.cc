@@ -12,7 +12,7 @@ namespace phoenix::sim {
 
 std::string_view order_side_name(Side s);
 std::string_view order_type_name(OrderType t);
-std::string_view order_tif_name(TimeInForce t);
+std::string_view order_tif_name(OrderType type, TimeInForce t);
 std::string_view order_stp_name(StpMode m);
 
 namespace {
@@ -452,7 +452,7 @@ ApiOutcome ExchangeImpl::place_parsed(const CallerCtx& c, const ParsedOrder& po)
         .kv("origQuoteOrderQty", core::format_units(0, quote_scale))
         .kv("cummulativeQuoteQty", core::format_units(rec.cum_quote_units, quote_scale))
         .kv("status", to_string(rec.status))
-        .kv("timeInForce", order_tif_name(rec.tif))
+        .kv("timeInForce", order_tif_name(rec.type, rec.tif))
         .kv("type", order_type_name(rec.type))
         .kv("side", order_side_name(rec.side))
         .kv("workingTime", rec.working_time_ms >= 0 ? rec.working_time_ms : now)
@@ -537,7 +537,7 @@ void ExchangeImpl::write_order(JsonWriter& w, const OrderRecord& r, bool query_s
       .kv("executedQty", core::format_units(r.executed_qty_units, qs))
       .kv("cummulativeQuoteQty", core::format_units(r.cum_quote_units, quote_scale))
       .kv("status", to_string(r.status))
-      .kv("timeInForce", order_tif_name(r.tif))
+      .kv("timeInForce", order_tif_name(r.type, r.tif))
       .kv("type", order_type_name(r.type))
       .kv("side", order_side_name(r.side));
   if (query_shape) {
@@ -572,7 +572,7 @@ std::string ExchangeImpl::cancel_response(const OrderRecord& r, std::string_view
       .kv("origQuoteOrderQty", core::format_units(0, quote_scale))
       .kv("cummulativeQuoteQty", core::format_units(r.cum_quote_units, quote_scale))
       .kv("status", to_string(r.status))
-      .kv("timeInForce", order_tif_name(r.tif))
+      .kv("timeInForce", order_tif_name(r.type, r.tif))
       .kv("type", order_type_name(r.type))
       .kv("side", order_side_name(r.side))
       .kv("selfTradePreventionMode", order_stp_name(r.stp))
@@ -778,7 +778,7 @@ ApiOutcome ExchangeImpl::op_amend(const CallerCtx& c, const Params& p) {
       .kv("quoteOrderQty", core::format_units(0, quote_scale))
       .kv("cumulativeQuoteQty", core::format_units(after.cum_quote_units, quote_scale))
       .kv("status", to_string(after.status))
-      .kv("timeInForce", order_tif_name(after.tif))
+      .kv("timeInForce", order_tif_name(after.type, after.tif))
       .kv("type", order_type_name(after.type))
       .kv("side", order_side_name(after.side))
       .kv("workingTime", after.working_time_ms >= 0 ? after.working_time_ms : after.time_ms)
