@@ -72,8 +72,9 @@ TEST(ExchangeRobustnessTest, GarbageRestAndWsInput) {
       r = h.rest(method, path + "?" + query, query, rng() % 2 ? testing::kHmacKey : "");
     }
     ASSERT_TRUE(jhas(r.body, "")) << r.body;
-    if (r.status != 200)
+    if (r.status != 200) {
       ASSERT_TRUE(jhas(r.body, "/code")) << method << " " << path << "?" << query << " " << r.body;
+    }
   }
   const std::vector<std::string> frames = {
       "",
