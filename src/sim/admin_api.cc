@@ -81,7 +81,8 @@ std::optional<BadParam> get_int(const Query& q, std::string_view name, int64_t l
   return std::nullopt;
 }
 
-std::optional<BadParam> get_choice(const Query& q, std::string_view name, std::initializer_list<std::string_view> choices,
+std::optional<BadParam> get_choice(const Query& q, std::string_view name,
+                                   std::initializer_list<std::string_view> choices,
                                    std::optional<std::string_view> fallback, std::string* out) {
   const std::string* v = find(q, name);
   if (v == nullptr) {
@@ -105,7 +106,8 @@ std::optional<BadParam> get_symbol(const Query& q, bool required, std::string* o
     out->clear();
     return std::nullopt;
   }
-  if (v->size() > 32 || !std::all_of(v->begin(), v->end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
+  if (v->size() > 32 || !std::all_of(v->begin(), v->end(),
+                                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
     return BadParam{"symbol", "parameter 'symbol' must be alphanumeric"};
   }
   out->clear();
@@ -133,8 +135,8 @@ HttpReplyOut ServerCore::handle_admin(std::string_view method, std::string_view 
     out.headers.emplace_back("Allow", std::string(want));
     return out;
   };
-#define PHOENIX_CHECK(expr)          \
-  do {                               \
+#define PHOENIX_CHECK(expr)                \
+  do {                                     \
     if (auto e_ = (expr)) return bad(*e_); \
   } while (false)
 
@@ -172,7 +174,8 @@ HttpReplyOut ServerCore::handle_admin(std::string_view method, std::string_view 
     PHOENIX_CHECK(get_symbol(q, false, &symbol));
     PHOENIX_CHECK(get_int(q, "ms", 0, kMaxMs, std::nullopt, &ms));
     streams_.stall(symbol, wall_ms() + ms);
-    log_fault("stall", "symbol=" + (symbol.empty() ? std::string("all") : symbol) + " ms=" + std::to_string(ms));
+    log_fault("stall",
+              "symbol=" + (symbol.empty() ? std::string("all") : symbol) + " ms=" + std::to_string(ms));
     return reply(200, R"({"ok":true})");
   }
   if (path == "/admin/delay") {
@@ -268,7 +271,8 @@ HttpReplyOut ServerCore::handle_admin(std::string_view method, std::string_view 
       if (s->kind() == ConnKind::kMarket) targets.push_back(s->shared_from_this());
     }
     for (auto& s : targets) s->send_malformed(static_cast<int>(count));
-    log_fault("malformed", "count=" + std::to_string(count) + " connections=" + std::to_string(targets.size()));
+    log_fault("malformed",
+              "count=" + std::to_string(count) + " connections=" + std::to_string(targets.size()));
     return reply(200, "{\"ok\":true,\"connections\":" + std::to_string(targets.size()) + "}");
   }
   if (path == "/admin/faults") {
@@ -280,8 +284,9 @@ HttpReplyOut ServerCore::handle_admin(std::string_view method, std::string_view 
     return reply(200, "{\"delay_ms\":" + std::to_string(faults_.delay_ms) +
                           ",\"accept_close_remaining_ms\":" + std::to_string(accept_close_ms) +
                           ",\"handshake_status\":" + std::to_string(faults_.handshake_status) +
-                          ",\"handshake_count\":" + std::to_string(faults_.handshake_count) + ",\"rest_mode\":\"" +
-                          rest + "\",\"rest_count\":" + std::to_string(faults_.rest_count) + "}");
+                          ",\"handshake_count\":" + std::to_string(faults_.handshake_count) +
+                          ",\"rest_mode\":\"" + rest +
+                          "\",\"rest_count\":" + std::to_string(faults_.rest_count) + "}");
   }
 #undef PHOENIX_CHECK
   return reply(404, R"({"error":"unknown admin endpoint"})");

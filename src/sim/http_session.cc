@@ -95,7 +95,8 @@ void HttpSession::run() {
 void HttpSession::do_read() {
   if (core_->stopping()) return finish();
   parser_.emplace();
-  parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(core_->options().max_http_header_bytes, UINT32_MAX)));
+  parser_->header_limit(
+      static_cast<uint32_t>(std::min<size_t>(core_->options().max_http_header_bytes, UINT32_MAX)));
   parser_->body_limit(core_->options().max_http_body_bytes);
   stream_.expires_after(std::chrono::milliseconds(core_->options().http_timeout_ms));
   http::async_read(stream_, buffer_, *parser_,
@@ -146,9 +147,10 @@ void HttpSession::handle(Request req) {
       if (--f.rest_count == 0) f.rest = FaultState::Rest::kNone;
       if (mode == FaultState::Rest::k5xx) {
         core_->metrics().count_rejection("fault_rest_5xx");
-        return reply_json(f.rest_status,
-                          error_json(-1001, "Internal error; unable to process your request. Please try again."),
-                          keep_alive);
+        return reply_json(
+            f.rest_status,
+            error_json(-1001, "Internal error; unable to process your request. Please try again."),
+            keep_alive);
       }
       core_->metrics().count_rejection("fault_rest_timeout");
       return hold_request();
@@ -198,7 +200,8 @@ void HttpSession::handle_upgrade(Request req) {
     --f.handshake_count;
     int status = f.handshake_status;
     std::vector<std::pair<std::string, std::string>> headers;
-    if (f.handshake_retry_after_s > 0) headers.emplace_back("Retry-After", std::to_string(f.handshake_retry_after_s));
+    if (f.handshake_retry_after_s > 0)
+      headers.emplace_back("Retry-After", std::to_string(f.handshake_retry_after_s));
     if (f.handshake_count == 0) f.handshake_status = 0;
     m.count_rejection("fault_handshake");
     return reply_json(status,
@@ -222,10 +225,11 @@ void HttpSession::handle_upgrade(Request req) {
   }
   if (streams.size() > static_cast<size_t>(std::max(core_->options().max_streams_per_conn, 0))) {
     m.count_rejection("too_many_streams");
-    return reply_json(400, error_json(-1100, "Too many streams: at most " +
-                                                 std::to_string(core_->options().max_streams_per_conn) +
-                                                 " per connection."),
-                      false);
+    return reply_json(
+        400,
+        error_json(-1100, "Too many streams: at most " +
+                              std::to_string(core_->options().max_streams_per_conn) + " per connection."),
+        false);
   }
   for (const auto& s : streams) {
     if (auto st = core_->streams().validate(s); !st) {
@@ -280,8 +284,9 @@ void HttpSession::hold_request() {
     if (!ec) self->finish();
   });
   // The client giving up (EOF, reset) or sending anything ends the hold too.
-  stream_.socket().async_read_some(net::buffer(&hold_byte_, 1),
-                                   [self = shared_from_this()](beast::error_code, size_t) { self->finish(); });
+  stream_.socket().async_read_some(
+      net::buffer(&hold_byte_, 1),
+      [self = shared_from_this()](beast::error_code, size_t) { self->finish(); });
 }
 
 void HttpSession::close_now() { finish(); }

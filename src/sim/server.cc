@@ -98,8 +98,8 @@ std::string iso_time(int64_t wall_us) {
 
 // ---------------------------------------------------------------- ServerCore
 
-ServerCore::ServerCore(net::io_context& ioc, ServerOptions options, Exchange& exchange, MarketStreams& streams,
-                       MarketSimulator* sim, const core::Clock& clock)
+ServerCore::ServerCore(net::io_context& ioc, ServerOptions options, Exchange& exchange,
+                       MarketStreams& streams, MarketSimulator* sim, const core::Clock& clock)
     : ioc_(ioc),
       options_(std::move(options)),
       exchange_(exchange),
@@ -142,8 +142,8 @@ void ServerCore::apply_start_faults() {
     faults_.handshake_status = f.handshake_status;
     faults_.handshake_count = f.handshake_count;
     faults_.handshake_retry_after_s = f.handshake_retry_after_s;
-    log_fault("handshake", "status=" + std::to_string(f.handshake_status) + " count=" +
-                               std::to_string(f.handshake_count) + " source=config");
+    log_fault("handshake", "status=" + std::to_string(f.handshake_status) +
+                               " count=" + std::to_string(f.handshake_count) + " source=config");
   }
   if (f.delay_ms > 0) {
     faults_.delay_ms = f.delay_ms;
@@ -153,7 +153,8 @@ void ServerCore::apply_start_faults() {
     faults_.rest = f.rest_mode == "5xx" ? FaultState::Rest::k5xx : FaultState::Rest::kTimeout;
     faults_.rest_count = f.rest_count;
     faults_.rest_status = f.rest_status >= 500 && f.rest_status <= 599 ? f.rest_status : 503;
-    log_fault("rest_fault", "mode=" + f.rest_mode + " count=" + std::to_string(f.rest_count) + " source=config");
+    log_fault("rest_fault",
+              "mode=" + f.rest_mode + " count=" + std::to_string(f.rest_count) + " source=config");
   }
   if (f.reject_count > 0) {
     exchange_.inject_order_rejects(f.reject_count, f.reject_code);
@@ -276,7 +277,8 @@ class ServerImpl final : public ExchangeServer {
 
 core::Result<std::unique_ptr<ExchangeServer>> ExchangeServer::start(boost::asio::io_context& ioc,
                                                                     ServerOptions options, Exchange& exchange,
-                                                                    MarketStreams& streams, MarketSimulator* sim,
+                                                                    MarketStreams& streams,
+                                                                    MarketSimulator* sim,
                                                                     const core::Clock& clock) {
   if (options.server_max_window_bits < 9 || options.server_max_window_bits > 15) {
     return core::Error{core::ErrorCode::kInvalidArgument, "server_max_window_bits must be 9..15"};

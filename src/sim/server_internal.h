@@ -9,12 +9,6 @@
 // live ones and each session removes itself when it finishes.
 // Threading: all of it runs on the one io_context thread.
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -25,6 +19,13 @@
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "core/clock.h"
 #include "sim/exchange.h"
@@ -203,8 +204,8 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public StreamS
   void do_read();
   void on_read(beast::error_code ec, size_t bytes);
   void on_control(websocket::frame_type kind, beast::string_view payload);
-  bool over_rate();       // records one incoming message; true when over the per-second limit
-  bool count_incoming();  // false: over the limit (a close is started)
+  bool over_rate();                // records one incoming message; true when over the per-second limit
+  bool count_incoming();           // false: over the limit (a close is started)
   void count_incoming_deferred();  // from the control callback: the close runs later
   void handle_control_message(std::string_view text);
   void reply_error(int code, std::string_view msg, const std::string& id_json);

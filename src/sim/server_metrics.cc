@@ -93,7 +93,8 @@ void ServerMetrics::append(std::string* out) const {
   }
   family(out, "phoenix_exchange_server_pings_sent_total", "counter", "Ping frames sent by the server.");
   sample(out, "phoenix_exchange_server_pings_sent_total", "", pings_sent_total);
-  family(out, "phoenix_exchange_server_pings_received_total", "counter", "Ping frames received from clients.");
+  family(out, "phoenix_exchange_server_pings_received_total", "counter",
+         "Ping frames received from clients.");
   sample(out, "phoenix_exchange_server_pings_received_total", "", pings_received_total);
   family(out, "phoenix_exchange_server_pongs_received_total", "counter",
          "Pong frames received, by whether they echoed an outstanding server ping.");
@@ -102,8 +103,8 @@ void ServerMetrics::append(std::string* out) const {
   family(out, "phoenix_exchange_server_ws_closes_total", "counter",
          "WebSocket connections ended, by close code (none = no close frame) and reason.");
   for (const auto& [key, n] : closes) {
-    sample(out, "phoenix_exchange_server_ws_closes_total", label("code", key.first) + "," + label("reason", key.second),
-           n);
+    sample(out, "phoenix_exchange_server_ws_closes_total",
+           label("code", key.first) + "," + label("reason", key.second), n);
   }
   family(out, "phoenix_exchange_server_control_requests_total", "counter",
          "Market-stream control messages by method (invalid = not understood).");

@@ -28,17 +28,17 @@ struct ServerMetrics {
   std::array<uint64_t, kConnKinds> bytes_in{};      // payload bytes (inflated for WS)
   std::array<uint64_t, kConnKinds> bytes_out{};     // payload bytes (before deflate for WS)
   uint64_t pings_sent_total = 0;
-  uint64_t pongs_received_total = 0;      // echoing an outstanding ping
-  uint64_t pongs_unsolicited_total = 0;   // any other pong
+  uint64_t pongs_received_total = 0;     // echoing an outstanding ping
+  uint64_t pongs_unsolicited_total = 0;  // any other pong
   uint64_t pings_received_total = 0;
   std::map<std::pair<std::string, std::string>, uint64_t> closes;  // (code, reason) -> count
-  std::map<std::string, uint64_t> control_requests;  // SUBSCRIBE, ..., "invalid"
-  std::map<int, uint64_t> control_errors;            // Binance's code 0..3 -> count
+  std::map<std::string, uint64_t> control_requests;                // SUBSCRIBE, ..., "invalid"
+  std::map<int, uint64_t> control_errors;                          // Binance's code 0..3 -> count
   uint64_t slow_consumer_total = 0;
-  uint64_t queue_dropped_messages_total = 0;  // discarded from a closing connection's queue
-  std::map<std::string, uint64_t> faults;     // kind -> count
+  uint64_t queue_dropped_messages_total = 0;       // discarded from a closing connection's queue
+  std::map<std::string, uint64_t> faults;          // kind -> count
   std::map<std::string, uint64_t> http_responses;  // status class "2xx".."5xx"
-  uint64_t deflate_connections_total = 0;     // connections that negotiated permessage-deflate
+  uint64_t deflate_connections_total = 0;          // connections that negotiated permessage-deflate
 
   void count_rejection(const std::string& reason) { ++rejections[reason]; }
   void count_close(int code, const std::string& reason);  // code 0 = no close frame ("none")

@@ -2,12 +2,12 @@
 // market streams (raw/combined, control messages) or the WebSocket API, with Binance's
 // connection rules and one bounded write queue.
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <cctype>
 #include <limits>
 #include <string>
+
+#include <simdjson.h>
 
 #include "sim/server_internal.h"
 
@@ -26,7 +26,8 @@ simdjson::dom::parser& control_parser() {
 
 bool valid_string_id(std::string_view id) {
   if (id.size() > 36) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
 }
 
 }  // namespace
@@ -46,7 +47,8 @@ WsSession::WsSession(std::shared_ptr<ServerCore> core, beast::tcp_stream stream,
 
 WsSession::~WsSession() { finish(); }
 
-void WsSession::run(http::request<http::string_body> req, std::vector<std::string> streams, bool accept_close) {
+void WsSession::run(http::request<http::string_body> req, std::vector<std::string> streams,
+                    bool accept_close) {
   core_->add(this);
   registered_ = true;
   ++core_->metrics().connections[static_cast<size_t>(kind_)];
@@ -87,10 +89,9 @@ void WsSession::run(http::request<http::string_body> req, std::vector<std::strin
       [this](websocket::frame_type frame, beast::string_view payload) { on_control(frame, payload); });
 
   auto request = std::make_shared<http::request<http::string_body>>(std::move(req));
-  ws_.async_accept(*request, [self = shared_from_this(), request, streams = std::move(streams),
-                              accept_close](beast::error_code ec) mutable {
-    self->on_accept(ec, std::move(streams), accept_close);
-  });
+  ws_.async_accept(
+      *request, [self = shared_from_this(), request, streams = std::move(streams), accept_close](
+                    beast::error_code ec) mutable { self->on_accept(ec, std::move(streams), accept_close); });
 }
 
 void WsSession::on_accept(beast::error_code ec, std::vector<std::string> streams, bool accept_close) {
@@ -125,8 +126,9 @@ void WsSession::on_accept(beast::error_code ec, std::vector<std::string> streams
 }
 
 void WsSession::do_read() {
-  ws_.async_read(read_buffer_,
-                 [self = shared_from_this()](beast::error_code ec, size_t bytes) { self->on_read(ec, bytes); });
+  ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+    self->on_read(ec, bytes);
+  });
 }
 
 void WsSession::on_read(beast::error_code ec, size_t bytes) {
@@ -185,9 +187,8 @@ void WsSession::on_control(websocket::frame_type frame, beast::string_view paylo
 
 void WsSession::count_incoming_deferred() {
   if (over_rate()) {
-    net::post(core_->ioc(), [self = shared_from_this()] {
-      self->begin_close(1008, "Too many messages", false, true);
-    });
+    net::post(core_->ioc(),
+              [self = shared_from_this()] { self->begin_close(1008, "Too many messages", false, true); });
   }
 }
 
@@ -214,7 +215,8 @@ bool WsSession::count_incoming() {
 void WsSession::reply_error(int code, std::string_view msg, const std::string& id_json) {
   ++core_->metrics().control_errors[code];
   enqueue_text(std::make_shared<const std::string>("{\"error\":{\"code\":" + std::to_string(code) +
-                                                   ",\"msg\":" + json_quote(msg) + "},\"id\":" + id_json + "}"));
+                                                   ",\"msg\":" + json_quote(msg) + "},\"id\":" + id_json +
+                                                   "}"));
 }
 
 void WsSession::handle_control_message(std::string_view text) {
@@ -273,7 +275,8 @@ void WsSession::handle_control_message(std::string_view text) {
     if (has_params) {
       for (simdjson::dom::element e : params) {
         std::string_view name;
-        if (e.get_string().get(name)) return reply_error(2, "Invalid request: stream names must be strings", id_json);
+        if (e.get_string().get(name))
+          return reply_error(2, "Invalid request: stream names must be strings", id_json);
         names.emplace_back(name);
       }
     }
@@ -335,11 +338,12 @@ void WsSession::handle_control_message(std::string_view text) {
     return ok("null");
   }
   ++m.control_requests["unknown"];
-  return reply_error(2,
-                     "Invalid request: unknown variant `" + std::string(method) +
-                         "`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, "
-                         "`GET_PROPERTY`",
-                     id_json);
+  return reply_error(
+      2,
+      "Invalid request: unknown variant `" + std::string(method) +
+          "`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, "
+          "`GET_PROPERTY`",
+      id_json);
 }
 
 void WsSession::on_stream_message(const StreamMessage& message) {
@@ -403,17 +407,20 @@ void WsSession::pump() {
     case Out::Type::kPing: {
       ++m.pings_sent_total;
       websocket::ping_data payload(item.payload.data(), item.payload.size());
-      ws_.async_ping(payload,
-                     [self = shared_from_this()](beast::error_code ec) { self->on_written(ec, Out::Type::kPing); });
+      ws_.async_ping(payload, [self = shared_from_this()](beast::error_code ec) {
+        self->on_written(ec, Out::Type::kPing);
+      });
       return;
     }
     case Out::Type::kClose: {
       close_sent_ = true;
       websocket::close_reason reason;
       reason.code = item.close_code;
-      reason.reason.assign(item.payload.data(), std::min<size_t>(item.payload.size(), reason.reason.max_size()));
-      ws_.async_close(reason,
-                      [self = shared_from_this()](beast::error_code ec) { self->on_written(ec, Out::Type::kClose); });
+      reason.reason.assign(item.payload.data(),
+                           std::min<size_t>(item.payload.size(), reason.reason.max_size()));
+      ws_.async_close(reason, [self = shared_from_this()](beast::error_code ec) {
+        self->on_written(ec, Out::Type::kClose);
+      });
       return;
     }
   }
