@@ -53,6 +53,57 @@ std::string json_quote(std::string_view s);
 // "2026-11-25T09:03:48.123Z"
 std::string iso_time(int64_t wall_us);
 
+// A tcp_stream that counts the bytes it moves (on the wire: after deflate, with frame
+// headers) into two counters it does not own; the WebSocket stream's next layer.
+class MeteredStream {
+ public:
+  using executor_type = beast::tcp_stream::executor_type;
+
+  MeteredStream(beast::tcp_stream stream, uint64_t* in_bytes, uint64_t* out_bytes)
+      : stream_(std::move(stream)), in_bytes_(in_bytes), out_bytes_(out_bytes) {}
+
+  executor_type get_executor() noexcept { return stream_.get_executor(); }
+  beast::tcp_stream& next_layer() noexcept { return stream_; }
+  const beast::tcp_stream& next_layer() const noexcept { return stream_; }
+
+  template <class MutableBuffers, class Handler>
+  void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+    stream_.async_read_some(buffers,
+                            Counted<std::decay_t<Handler>>{std::forward<Handler>(handler), in_bytes_});
+  }
+  template <class ConstBuffers, class Handler>
+  void async_write_some(const ConstBuffers& buffers, Handler&& handler) {
+    stream_.async_write_some(buffers,
+                             Counted<std::decay_t<Handler>>{std::forward<Handler>(handler), out_bytes_});
+  }
+
+ private:
+  template <class Handler>
+  struct Counted {
+    Handler handler;
+    uint64_t* bytes;
+    void operator()(beast::error_code ec, size_t n) {
+      *bytes += n;
+      handler(ec, n);
+    }
+  };
+
+  beast::tcp_stream stream_;
+  uint64_t* in_bytes_;
+  uint64_t* out_bytes_;
+};
+
+inline void teardown(beast::role_type role, MeteredStream& stream, beast::error_code& ec) {
+  using boost::beast::websocket::teardown;
+  teardown(role, stream.next_layer(), ec);
+}
+
+template <class Handler>
+void async_teardown(beast::role_type role, MeteredStream& stream, Handler&& handler) {
+  using boost::beast::websocket::async_teardown;
+  async_teardown(role, stream.next_layer(), std::forward<Handler>(handler));
+}
+
 // Fault state set by the admin API and by ServerOptions::faults.
 struct FaultState {
   int64_t delay_ms = 0;
@@ -220,7 +271,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public StreamS
   std::string shutdown_event() const;
 
   std::shared_ptr<ServerCore> core_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<MeteredStream> ws_;
   ConnKind kind_;
   bool combined_;
   std::string ip_;

@@ -91,6 +91,16 @@ void ServerMetrics::append(std::string* out) const {
     sample(out, "phoenix_exchange_server_payload_bytes_total", kind + ",direction=\"in\"", bytes_in[i]);
     sample(out, "phoenix_exchange_server_payload_bytes_total", kind + ",direction=\"out\"", bytes_out[i]);
   }
+  family(
+      out, "phoenix_exchange_server_ws_wire_bytes_total", "counter",
+      "WebSocket bytes on the wire after the handshake (compressed, with framing), by kind and direction.");
+  for (ConnKind k : {ConnKind::kMarket, ConnKind::kApi}) {
+    auto i = static_cast<size_t>(k);
+    std::string kind = label("kind", conn_kind_label(k));
+    sample(out, "phoenix_exchange_server_ws_wire_bytes_total", kind + ",direction=\"in\"", wire_bytes_in[i]);
+    sample(out, "phoenix_exchange_server_ws_wire_bytes_total", kind + ",direction=\"out\"",
+           wire_bytes_out[i]);
+  }
   family(out, "phoenix_exchange_server_pings_sent_total", "counter", "Ping frames sent by the server.");
   sample(out, "phoenix_exchange_server_pings_sent_total", "", pings_sent_total);
   family(out, "phoenix_exchange_server_pings_received_total", "counter",

@@ -21,12 +21,14 @@ const char* conn_kind_label(ConnKind kind);
 struct ServerMetrics {
   std::array<int64_t, kConnKinds> connections{};  // open now (gauge)
   uint64_t tcp_accepts_total = 0;
-  uint64_t ws_attempts_total = 0;                   // WebSocket upgrade requests
-  std::map<std::string, uint64_t> rejections;       // reason -> count (handshakes, HTTP errors)
-  std::array<uint64_t, kConnKinds> messages_in{};   // WS data messages; HTTP requests
-  std::array<uint64_t, kConnKinds> messages_out{};  // WS data messages; HTTP responses
-  std::array<uint64_t, kConnKinds> bytes_in{};      // payload bytes (inflated for WS)
-  std::array<uint64_t, kConnKinds> bytes_out{};     // payload bytes (before deflate for WS)
+  uint64_t ws_attempts_total = 0;                     // WebSocket upgrade requests
+  std::map<std::string, uint64_t> rejections;         // reason -> count (handshakes, HTTP errors)
+  std::array<uint64_t, kConnKinds> messages_in{};     // WS data messages; HTTP requests
+  std::array<uint64_t, kConnKinds> messages_out{};    // WS data messages; HTTP responses
+  std::array<uint64_t, kConnKinds> bytes_in{};        // payload bytes (inflated for WS)
+  std::array<uint64_t, kConnKinds> bytes_out{};       // payload bytes (before deflate for WS)
+  std::array<uint64_t, kConnKinds> wire_bytes_in{};   // WS: bytes read from the socket
+  std::array<uint64_t, kConnKinds> wire_bytes_out{};  // WS: bytes written (after deflate, with framing)
   uint64_t pings_sent_total = 0;
   uint64_t pongs_received_total = 0;     // echoing an outstanding ping
   uint64_t pongs_unsolicited_total = 0;  // any other pong

@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include <boost/asio.hpp>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include "core/clock.h"
 #include "sim/testing/server_fakes.h"
@@ -819,6 +821,96 @@ TEST_F(DeflateInteropTest, ClientWithoutDeflateStillWorks) {
   auto r = run_python("none");
   EXPECT_EQ(ext_of(r.out), "None") << r.out;
   expect_messages(r);
+}
+
+// Inflates one permessage-deflate payload (RFC 7692: append 00 00 ff ff) with `z`;
+// nullopt when the data does not inflate.
+std::optional<std::string> inflate_message(z_stream* z, const std::string& payload) {
+  std::string in = payload + std::string("\x00\x00\xff\xff", 4);
+  std::string out(64 * 1024, '\0');
+  z->next_in = reinterpret_cast<Bytef*>(in.data());
+  z->avail_in = static_cast<uInt>(in.size());
+  z->next_out = reinterpret_cast<Bytef*>(out.data());
+  z->avail_out = static_cast<uInt>(out.size());
+  int rc = inflate(z, Z_SYNC_FLUSH);
+  if (rc != Z_OK && rc != Z_BUF_ERROR) return std::nullopt;
+  if (z->avail_in != 0) return std::nullopt;
+  out.resize(out.size() - z->avail_out);
+  return out;
+}
+
+class DeflateStateTest : public ExchangeServerTest {
+ protected:
+  // Publishes the same message three times to a raw client that offered deflate; returns
+  // the compressed frames.
+  std::vector<RawWsClient::Frame> compressed_frames(const std::string& text) {
+    auto c = connect("/ws/ethusdc@bookTicker",
+                     "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n");
+    for (int i = 0; i < 3; ++i) streams_.publish("ethusdc@bookTicker", text);
+    EXPECT_TRUE(wait_texts(*c, 3));
+    extension_ = c->header("Sec-WebSocket-Extensions");
+    return c->frames;
+  }
+  std::string extension_;
+  const std::string text_ =
+      R"({"u":400900217,"s":"ETHUSDC","b":"3000.10000000","B":"31.21000000","a":"3000.20000000","A":"40.66000000"})";
+};
+
+TEST_F(DeflateStateTest, NoContextMessagesInflateAlone) {
+  ServerOptions o;
+  o.deflate = ServerDeflate::kNoContext;
+  start(o);
+  auto frames = compressed_frames(text_);
+  EXPECT_EQ(extension_,
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
+            "server_max_window_bits=15");
+  ASSERT_EQ(frames.size(), 3u);
+  for (const auto& f : frames) {
+    EXPECT_TRUE(f.rsv1);
+    z_stream z{};
+    ASSERT_EQ(inflateInit2(&z, -15), Z_OK);
+    auto out = inflate_message(&z, f.payload);
+    inflateEnd(&z);
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(*out, text_);
+  }
+}
+
+TEST_F(DeflateStateTest, HonourKeepsTheContextAndWireBytesShrink) {
+  ServerOptions o;
+  o.deflate = ServerDeflate::kHonour;
+  start(o);
+  auto frames = compressed_frames(text_);
+  EXPECT_EQ(extension_, "permessage-deflate; server_max_window_bits=15");
+  ASSERT_EQ(frames.size(), 3u);
+  // One inflater across messages: all decode.
+  z_stream z{};
+  ASSERT_EQ(inflateInit2(&z, -15), Z_OK);
+  for (const auto& f : frames) {
+    EXPECT_TRUE(f.rsv1);
+    auto out = inflate_message(&z, f.payload);
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(*out, text_);
+  }
+  inflateEnd(&z);
+  // The repeats refer back to the first message: much smaller, and not decodable alone.
+  EXPECT_LT(frames[2].payload.size(), frames[0].payload.size() / 2);
+  z_stream fresh{};
+  ASSERT_EQ(inflateInit2(&fresh, -15), Z_OK);
+  auto alone = inflate_message(&fresh, frames[2].payload);
+  inflateEnd(&fresh);
+  EXPECT_TRUE(!alone.has_value() || *alone != text_);
+  // Wire bytes out (compressed) are below payload bytes out.
+  std::string m = metrics();
+  auto value = [&](const std::string& name) {
+    size_t p = m.find(name + " ");
+    return p == std::string::npos ? -1 : std::stoll(m.substr(p + name.size() + 1));
+  };
+  int64_t payload = value(R"(phoenix_exchange_server_payload_bytes_total{kind="market",direction="out"})");
+  int64_t wire = value(R"(phoenix_exchange_server_ws_wire_bytes_total{kind="market",direction="out"})");
+  EXPECT_GT(payload, 0);
+  EXPECT_GT(wire, 0);
+  EXPECT_LT(wire, payload + 200);  // 200: the 101 answer's bytes
 }
 
 TEST(ExchangeServerStartTest, PortInUseIsAnError) {

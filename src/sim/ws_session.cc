@@ -35,7 +35,8 @@ bool valid_string_id(std::string_view id) {
 WsSession::WsSession(std::shared_ptr<ServerCore> core, beast::tcp_stream stream, ConnKind kind, bool combined,
                      std::string ip)
     : core_(std::move(core)),
-      ws_(std::move(stream)),
+      ws_(std::move(stream), &core_->metrics().wire_bytes_in[static_cast<size_t>(kind)],
+          &core_->metrics().wire_bytes_out[static_cast<size_t>(kind)]),
       kind_(kind),
       combined_(combined),
       ip_(std::move(ip)),
