@@ -38,6 +38,23 @@ enum class ServerDeflate : uint8_t {
   kNoContext,  // always answer server_no_context_takeover; client_no_context_takeover
 };
 
+// Faults active from start-up (the exchange's config can set them); the admin API
+// (/admin/...) sets the same state at run time. Zero/empty = off.
+struct ServerFaults {
+  int64_t accept_close_ms = 0;  // accept then close (1001) new WS connections for this long
+  int handshake_status = 0;     // 429 or 503: answer the next handshake_count upgrades with it
+  int handshake_count = 0;
+  int handshake_retry_after_s = 0;  // Retry-After of those answers (0 = none)
+  int64_t delay_ms = 0;             // delay every outgoing WS message by this long
+  std::string rest_mode;            // "5xx" or "timeout": the next rest_count REST requests
+  int rest_count = 0;
+  int rest_status = 503;  // status of the "5xx" mode (500..599)
+  int reject_count = 0;   // Exchange::inject_order_rejects(reject_count, reject_code)
+  int reject_code = -2010;
+  int64_t stall_ms = 0;      // MarketStreams::stall(stall_symbol, now + stall_ms)
+  std::string stall_symbol;  // empty = every symbol
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8090;  // 0 = pick a free port (see ExchangeServer::port)
@@ -54,6 +71,14 @@ struct ServerOptions {
   bool admin = true;                   // /admin/* (only ever on a loopback listener)
   int max_connections = 4096;
   size_t max_ws_message_bytes = 1 << 20;  // larger incoming message: close 1009
+  int64_t http_timeout_ms = 30000;        // reading one request (also the keep-alive idle time)
+  size_t max_http_header_bytes = 8192;    // larger: 431
+  size_t max_http_body_bytes = 1 << 20;   // larger: 413
+  size_t max_ws_queue_bytes = 8 << 20;    // outgoing backlog per connection; beyond: close 1008
+  size_t max_ws_queue_messages = 100000;
+  int64_t close_timeout_ms = 2000;       // closing handshake deadline; then the socket is closed
+  int64_t rest_timeout_hold_ms = 15000;  // "timeout" REST fault: hold the request this long
+  ServerFaults faults;                   // active at start
 };
 
 class ExchangeServer {
@@ -70,6 +95,8 @@ class ExchangeServer {
   // Stops accepting, sends serverShutdown and closes every connection (code 1001), stops
   // the timers. The io_context's run() returns once everything is closed.
   virtual void stop() = 0;
+  // Open connections (WebSocket market + API, HTTP), for tests and status.
+  virtual size_t connection_count() const = 0;
 };
 
 }  // namespace phoenix::sim
