@@ -375,48 +375,90 @@ class MarketSimulatorImpl final : public MarketSimulator {
     return prices;
   }
 
+  // Moves the background ladder to the wanted prices make-before-break, so that neither
+  // side of the book is ever empty in between (every intermediate state is published on
+  // bookTicker): 1. place the wanted levels that cross nothing resting; 2. cancel the
+  // unwanted orders that stand in the way of the remaining wanted levels (after a move up,
+  // old asks at or below a new bid; the new asks from step 1 keep the ask side filled);
+  // 3. place the remaining wanted levels; 4. cancel every other unwanted order.
   void requote(SymbolSim& s) {
     const OrderBook* book = exchange_.engine().book(s.spec.name);
-    std::array<std::vector<int64_t>, 2> wanted = {ladder(s, Side::kBuy), ladder(s, Side::kSell)};
-    // Forget filled orders; cancel those resting where no longer wanted.
+    const std::array<std::vector<int64_t>, 2> wanted = {ladder(s, Side::kBuy), ladder(s, Side::kSell)};
+    // Forget orders that are no longer open (filled).
     for (int side = 0; side < 2; ++side) {
       auto& resting = side == 0 ? s.bids : s.asks;
-      const auto& want = wanted[static_cast<size_t>(side)];
       for (auto it = resting.begin(); it != resting.end();) {
-        const bool open = book != nullptr && book->find(it->second.id) != nullptr;
-        if (open && std::find(want.begin(), want.end(), it->first) != want.end()) {
-          ++it;
-          continue;
-        }
-        if (open) {
-          if (exchange_.cancel_internal(s.spec.name, it->second.account, it->second.id)) ++s.canceled;
-        }
-        it = resting.erase(it);
+        it = (book != nullptr && book->find(it->second.id) != nullptr) ? std::next(it) : resting.erase(it);
       }
     }
-    // Place the missing levels, best first, alternating sides.
-    const size_t n = std::max(wanted[0].size(), wanted[1].size());
-    for (size_t i = 0; i < n; ++i) {
-      for (int side = 0; side < 2; ++side) {
-        const auto& want = wanted[static_cast<size_t>(side)];
-        if (i >= want.size()) continue;
-        auto& resting = side == 0 ? s.bids : s.asks;
-        if (resting.contains(want[i])) continue;
-        const int64_t jitter_pct = 50 + static_cast<int64_t>(s.rng.next() % 101);  // 50..150 %
-        NewOrder o;
-        o.symbol = s.spec.name;
-        o.side = side == 0 ? Side::kBuy : Side::kSell;
-        o.type = OrderType::kLimit;
-        o.tif = TimeInForce::kGtc;
-        o.price_units = want[i];
-        o.qty_units =
-            round_qty(s, saturate(static_cast<Int128>(s.level_qty_units) * jitter_pct / 100), want[i]);
-        o.stp = StpMode::kExpireTaker;
-        auto placed = place(s, o, /*taker=*/false);
-        if (placed.order_id != 0 && book != nullptr && book->find(placed.order_id) != nullptr) {
-          resting[want[i]] = Resting{placed.order_id, o.account};
+    const auto is_wanted = [&](int side, int64_t price) {
+      const auto& want = wanted[static_cast<size_t>(side)];
+      return std::find(want.begin(), want.end(), price) != want.end();
+    };
+    // A wanted price on `side` that would cross what rests on the other side now.
+    const auto would_cross = [&](int side, int64_t price) {
+      if (book == nullptr) return false;
+      const auto best = book->best_price(side == 0 ? Side::kSell : Side::kBuy);
+      return best && (side == 0 ? price >= *best : price <= *best);
+    };
+    const auto place_missing = [&](bool only_uncrossing) {
+      const size_t n = std::max(wanted[0].size(), wanted[1].size());
+      for (size_t i = 0; i < n; ++i) {
+        for (int side = 0; side < 2; ++side) {
+          const auto& want = wanted[static_cast<size_t>(side)];
+          if (i >= want.size()) continue;
+          auto& resting = side == 0 ? s.bids : s.asks;
+          if (resting.contains(want[i])) continue;
+          if (only_uncrossing && would_cross(side, want[i])) continue;
+          place_level(s, side, want[i], book);
         }
       }
+    };
+    const auto cancel_unwanted = [&](bool only_blocking) {
+      for (int side = 0; side < 2; ++side) {
+        auto& resting = side == 0 ? s.bids : s.asks;
+        const auto& other_want = wanted[static_cast<size_t>(1 - side)];
+        for (auto it = resting.begin(); it != resting.end();) {
+          if (is_wanted(side, it->first)) {
+            ++it;
+            continue;
+          }
+          if (only_blocking) {
+            // Blocks a wanted level of the other side that is not placed yet.
+            const auto& other_resting = side == 0 ? s.asks : s.bids;
+            const bool blocks = std::any_of(other_want.begin(), other_want.end(), [&](int64_t p) {
+              return !other_resting.contains(p) && (side == 0 ? it->first >= p : it->first <= p);
+            });
+            if (!blocks) {
+              ++it;
+              continue;
+            }
+          }
+          if (exchange_.cancel_internal(s.spec.name, it->second.account, it->second.id)) ++s.canceled;
+          it = resting.erase(it);
+        }
+      }
+    };
+    place_missing(/*only_uncrossing=*/true);
+    cancel_unwanted(/*only_blocking=*/true);
+    place_missing(/*only_uncrossing=*/false);
+    cancel_unwanted(/*only_blocking=*/false);
+  }
+
+  void place_level(SymbolSim& s, int side, int64_t price, const OrderBook* book) {
+    auto& resting = side == 0 ? s.bids : s.asks;
+    const int64_t jitter_pct = 50 + static_cast<int64_t>(s.rng.next() % 101);  // 50..150 %
+    NewOrder o;
+    o.symbol = s.spec.name;
+    o.side = side == 0 ? Side::kBuy : Side::kSell;
+    o.type = OrderType::kLimit;
+    o.tif = TimeInForce::kGtc;
+    o.price_units = price;
+    o.qty_units = round_qty(s, saturate(static_cast<Int128>(s.level_qty_units) * jitter_pct / 100), price);
+    o.stp = StpMode::kExpireTaker;
+    auto placed = place(s, o, /*taker=*/false);
+    if (placed.order_id != 0 && book != nullptr && book->find(placed.order_id) != nullptr) {
+      resting[price] = Resting{placed.order_id, o.account};
     }
   }
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -122,6 +123,55 @@ TEST(MarketSimulatorTest, LongRunStaysBoundedValidAndTwoSided) {
   EXPECT_NE(text.find("phoenix_exchange_sim_rejects_total{symbol=\"ETHUSDC\"} 0\n"), std::string::npos);
   std::string output;
   EXPECT_EQ(testing::promtool_check(text, &output), 0) << output << "\n" << text;
+}
+
+// Every intermediate book state reaches bookTicker, so a re-quote must never leave a side
+// empty, even across jumps (make-before-break).
+class TwoSidedCheck : public MarketListener {
+ public:
+  explicit TwoSidedCheck(const Exchange& ex) : ex_(ex) {}
+  void on_trade(const TradePrint&) override { traded_ = true; }
+  void on_level_changed(std::string_view, Side, int64_t) override {}
+  void on_book_settled(std::string_view symbol, uint64_t) override {
+    const bool traded = traded_;
+    traded_ = false;
+    if (!armed) return;
+    ++settles;
+    bool& after_sweep = swept_[std::string(symbol)];
+    if (ex_.levels(symbol, Side::kBuy, 1).empty() || ex_.levels(symbol, Side::kSell, 1).empty()) {
+      after_sweep = after_sweep || traded;  // until the side is refilled
+      ++(after_sweep ? swept : one_sided);
+    } else {
+      after_sweep = false;
+    }
+  }
+  int64_t swept = 0;  // a taker took a whole side (until refilled): the market, not a re-quote
+  bool armed = false;
+  int64_t settles = 0;
+  int64_t one_sided = 0;
+
+ private:
+  const Exchange& ex_;
+  bool traded_ = false;
+  std::map<std::string, bool> swept_;
+};
+
+TEST(MarketSimulatorTest, RequotesNeverEmptyASideOfTheBook) {
+  MarketSimSpec spec = default_market_sim_spec();
+  for (auto& sym : spec.symbols) {
+    sym.volatility_bps = 20;  // big moves: the whole ladder is replaced often
+    sym.jump_probability_ppm = 100'000;
+    sym.jump_bps = 200;
+  }
+  Market m(spec);
+  m.run(1);  // seeds the books
+  TwoSidedCheck check(m.ex);
+  m.ex.set_market_listener(&check);
+  check.armed = true;
+  m.run(2000);
+  EXPECT_GT(check.settles, 10'000);
+  EXPECT_EQ(check.one_sided, 0) << "of " << check.settles << " settled states (" << check.swept
+                                << " more after a taker swept a side)";
 }
 
 TEST(MarketSimulatorTest, WildWalkStaysPositive) {

@@ -220,8 +220,8 @@ async def cmd_control(args):
         r = await ask({"method": "SUBSCRIBE", "params": ["ethusdc@bookTicker", "solusdc@trade"], "id": 1})
         check(r == {"result": None, "id": 1}, "SUBSCRIBE -> {\"result\":null,\"id\":1} (got %r)" % (r,))
         await asyncio.sleep(0.25)
-        r = await ask({"method": "LIST_SUBSCRIPTIONS", "id": "x-2"})
-        check(r is not None and r.get("id") == "x-2" and sorted(r.get("result") or []) ==
+        r = await ask({"method": "LIST_SUBSCRIPTIONS", "id": "list2"})
+        check(r is not None and r.get("id") == "list2" and sorted(r.get("result") or []) ==
               ["ethusdc@bookTicker", "solusdc@trade"], "LIST_SUBSCRIPTIONS lists both (got %r)" % (r,))
         await asyncio.sleep(0.25)
         r = await ask({"method": "UNSUBSCRIBE", "params": ["solusdc@trade"], "id": 3})

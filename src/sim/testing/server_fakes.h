@@ -177,6 +177,9 @@ class FakeSimulator final : public MarketSimulator {
  public:
   int64_t ticks = 0;
   void tick(int64_t) override { ++ticks; }
+  int64_t mid_price_units(std::string_view) const override { return 0; }
+  size_t resting_orders() const override { return 0; }
+  std::vector<AccountId> accounts() const override { return {}; }
   void append_metrics(std::string* out) const override {
     out->append("# HELP phoenix_exchange_sim_fake_ticks_total Ticks seen by the fake simulator.\n");
     out->append("# TYPE phoenix_exchange_sim_fake_ticks_total counter\n");
