@@ -7,8 +7,11 @@
 #include <optional>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <boost/asio.hpp>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <zlib.h>
 
 #include "core/clock.h"
@@ -32,8 +35,8 @@ bool contains(std::string_view haystack, std::string_view needle) {
 
 class ExchangeServerTest : public ::testing::Test {
  protected:
-  void start(ServerOptions options = {}) {
-    options.host = "127.0.0.1";
+  void start(ServerOptions options = {}, const std::string& host = "127.0.0.1") {
+    options.host = host;
     options.port = 0;
     auto r = ExchangeServer::start(ioc_, options, exchange_, streams_, &sim_, core::RealClock::instance());
     ASSERT_TRUE(r.ok()) << r.error().to_string();
@@ -655,6 +658,39 @@ TEST_F(ExchangeServerTest, AdminBadParametersAre400NamingTheParameter) {
   EXPECT_EQ(http("GET", "/admin/delay?ms=1").result_int(), 405u);
   EXPECT_EQ(http("POST", "/admin/nothing").result_int(), 404u);
   EXPECT_EQ(streams_.stalls.size(), 0u);
+}
+
+// The first non-loopback IPv4 address of this machine, "" when there is none.
+std::string non_loopback_ipv4() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* a = list; a != nullptr && found.empty(); a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+    char buf[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    if (inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf) == nullptr) continue;
+    if (std::string_view(buf).starts_with("127.")) continue;
+    found = buf;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+TEST_F(ExchangeServerTest, AdminAnswersLoopbackClientsOnly) {
+  std::string address = non_loopback_ipv4();
+  if (address.empty()) GTEST_SKIP() << "no non-loopback IPv4 address";
+  start({}, "0.0.0.0");
+  auto c = HttpClient::make(ioc_, port_, address);
+  c->send("POST", "/admin/delay?ms=100");
+  c->send("GET", "/api/v3/ping");
+  ASSERT_TRUE(run_until(ioc_, [&] { return c->responses.size() == 2 || c->ended; }));
+  ASSERT_EQ(c->responses.size(), 2u);
+  EXPECT_EQ(c->responses[0].result_int(), 403u);
+  EXPECT_EQ(c->responses[1].result_int(), 200u);
+  EXPECT_EQ(exchange_.rest_calls.at(0).client_ip, address);
+  c->close();
+  EXPECT_EQ(http("POST", "/admin/delay?ms=0").result_int(), 200u);  // loopback: fine
 }
 
 TEST_F(ExchangeServerTest, AdminCanBeDisabled) {

@@ -488,7 +488,9 @@ void WsSession::begin_close(uint16_t code, std::string reason, bool event, bool 
   if (closing_ || finished_) return;
   ServerMetrics& m = core_->metrics();
   m.count_close(code, reason);
-  if (kind_ == ConnKind::kMarket) core_->streams().unsubscribe_all(this);
+  // Subscriptions stay until finish(): this may run inside MarketStreams' own fan-out
+  // (a slow consumer), where unsubscribing could disturb its iteration. closing_ mutes
+  // on_stream_message meanwhile.
   if (drop_pending) {
     m.queue_dropped_messages_total += queue_.size();
     queue_.clear();
