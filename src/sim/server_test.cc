@@ -477,6 +477,13 @@ TEST_F(ExchangeServerTest, BadFrameIsAProtocolErrorNotACrash) {
   d->send_text("\xff\xfe not utf-8");
   ASSERT_TRUE(wait_close(*d));
   EXPECT_EQ(d->close_code(), 1007);
+  std::string m = metrics();
+  EXPECT_TRUE(
+      contains(m, R"(phoenix_exchange_server_ws_closes_total{code="1002",reason="protocol error"} 1)"))
+      << m;
+  EXPECT_TRUE(
+      contains(m, R"(phoenix_exchange_server_ws_closes_total{code="1007",reason="invalid payload"} 1)"))
+      << m;
 }
 
 TEST_F(ExchangeServerTest, SlowConsumerIsClosedAndQueueBounded) {
@@ -561,7 +568,7 @@ TEST_F(ExchangeServerTest, AdminDelayDelaysEveryMessage) {
   t0 = std::chrono::steady_clock::now();
   streams_.publish("ethusdc@trade", R"({"e":"trade"})");
   ASSERT_TRUE(wait_texts(*c, 2));
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(200));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(280));
 }
 
 TEST_F(ExchangeServerTest, AdminAcceptClose) {
@@ -622,7 +629,7 @@ TEST_F(ExchangeServerTest, AdminRestFault5xxAndTimeout) {
   size_t before = server_->connection_count();
   quitter->close();
   ASSERT_TRUE(run_until(
-      ioc_, [&] { return server_->connection_count() < before; }, 200));
+      ioc_, [&] { return server_->connection_count() < before; }, 1000));
   EXPECT_EQ(http("GET", "/api/v3/ping").result_int(), 200u);
 }
 

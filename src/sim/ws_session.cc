@@ -141,9 +141,15 @@ void WsSession::on_read(beast::error_code ec, size_t bytes) {
     } else if (ec == websocket::error::message_too_big) {
       if (!closing_) m.count_close(1009, "message too big");
     } else if (!closing_) {
-      // Beast fails protocol violations with a close frame of its own (1002, 1007 ...);
-      // resets and EOF have none.
-      m.count_close(0, "error");
+      // Beast fails protocol violations with a close frame of its own; resets and EOF
+      // have none.
+      if (ec == websocket::error::bad_frame_payload) {
+        m.count_close(1007, "invalid payload");
+      } else if (ec == websocket::condition::protocol_violation) {
+        m.count_close(1002, "protocol error");
+      } else {
+        m.count_close(0, "error");
+      }
     }
     return finish();
   }
