@@ -155,6 +155,35 @@ TEST_F(ExchangeServerTest, OversizedHeaderIs431AndBodyIs413) {
   EXPECT_TRUE(exchange_.rest_calls.empty());
 }
 
+TEST_F(ExchangeServerTest, SlowRequestTimesOut) {
+  ServerOptions o;
+  o.http_timeout_ms = 200;
+  start(o);
+  auto c = HttpClient::make(ioc_, port_);
+  c->request("GET /api/v3/ping HTTP/1.1\r\nHost: x\r\n");  // never finished
+  run_for_ms(ioc_, 50);
+  EXPECT_EQ(server_->connection_count(), 1u);
+  ASSERT_TRUE(run_until(
+      ioc_, [&] { return server_->connection_count() == 0; }, 2000));
+  EXPECT_TRUE(contains(metrics(), "phoenix_exchange_server_rejections_total{reason=\"http_timeout\"} 1"));
+}
+
+TEST_F(ExchangeServerTest, ConnectionsAboveTheCapAreClosed) {
+  ServerOptions o;
+  o.max_connections = 2;
+  start(o);
+  auto a = connect("/ws/ethusdc@trade");
+  auto b = connect("/ws-api/v3");
+  auto third = RawWsClient::make(ioc_, port_);
+  third->start("/ws/ethusdc@trade");
+  ASSERT_TRUE(run_until(ioc_, [&] { return third->ended || third->head_done; }));
+  EXPECT_FALSE(third->upgraded());
+  EXPECT_TRUE(third->ended);
+  a->send_close(1000);
+  ASSERT_TRUE(run_until(ioc_, [&] { return server_->connection_count() == 1; }));
+  EXPECT_TRUE(contains(metrics(), "phoenix_exchange_server_rejections_total{reason=\"max_connections\"} 1"));
+}
+
 TEST_F(ExchangeServerTest, MetricsPassPromtool) {
   start();
   auto ws = connect("/ws/ethusdc@bookTicker");
@@ -564,6 +593,10 @@ TEST_F(ExchangeServerTest, AdminDelayDelaysEveryMessage) {
   ASSERT_TRUE(wait_texts(*c, 1));
   auto waited = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(waited, std::chrono::milliseconds(280));
+  // REST answers are delayed too.
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(http("GET", "/api/v3/ping").result_int(), 200u);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(280));
   EXPECT_EQ(http("POST", "/admin/delay?ms=0").result_int(), 200u);
   t0 = std::chrono::steady_clock::now();
   streams_.publish("ethusdc@trade", R"({"e":"trade"})");
