@@ -166,6 +166,7 @@ void HttpSession::handle(Request req) {
     in.api_key = key == req.end() ? std::string_view() : sv(key->value());
     in.client_ip = ip_;
     HttpReplyOut out = core_->exchange().handle_rest(in);
+    delay_rest_ = true;
     return reply_json(out.status, std::move(out.body), keep_alive, out.headers);
   }
   if (path.starts_with("/admin/") || path == "/admin") {
@@ -266,6 +267,22 @@ void HttpSession::write(Response res) {
   auto sp = std::make_shared<Response>(std::move(res));
   ++core_->metrics().messages_out[static_cast<size_t>(ConnKind::kHttp)];
   core_->metrics().bytes_out[static_cast<size_t>(ConnKind::kHttp)] += sp->body().size();
+  // The "delay" fault holds REST answers too (not admin or metrics answers).
+  int64_t delay_ms = core_->faults().delay_ms;
+  if (delay_rest_ && delay_ms > 0) {
+    delay_rest_ = false;
+    hold_timer_.expires_after(std::chrono::milliseconds(delay_ms));
+    hold_timer_.async_wait([self = shared_from_this(), sp](beast::error_code ec) {
+      if (ec || self->finished_) return;
+      self->write_now(sp);
+    });
+    return;
+  }
+  delay_rest_ = false;
+  write_now(sp);
+}
+
+void HttpSession::write_now(const std::shared_ptr<Response>& sp) {
   stream_.expires_after(std::chrono::milliseconds(core_->options().http_timeout_ms));
   http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, size_t) {
     if (ec || !sp->keep_alive()) {

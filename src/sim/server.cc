@@ -136,7 +136,7 @@ void ServerCore::apply_start_faults() {
   const ServerFaults& f = options_.faults;
   if (f.accept_close_ms > 0) {
     faults_.accept_close_until_ns = mono_ns() + f.accept_close_ms * 1'000'000;
-    log_fault("accept_close", "seconds_ms=" + std::to_string(f.accept_close_ms) + " source=config");
+    log_fault("accept_close", "ms=" + std::to_string(f.accept_close_ms) + " source=config");
   }
   if ((f.handshake_status == 429 || f.handshake_status == 503) && f.handshake_count > 0) {
     faults_.handshake_status = f.handshake_status;

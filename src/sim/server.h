@@ -13,6 +13,13 @@
 // permessage-deflate, each configurable. Drives MarketStreams::tick and
 // MarketSimulator::tick from timers.
 //
+// Close codes: 1008 "Too many messages" (incoming rate), "Pong timeout", "Slow consumer"
+// (outgoing queue over max_ws_queue_*); 1001 after serverShutdown (lifetime, stop()) and
+// for the admin drop/accept_close faults; 1009 for an incoming message over
+// max_ws_message_bytes; Beast's own 1002/1007 for protocol violations. Handshakes: 429
+// with Retry-After above max_conn_attempts per IP, 400 for an unknown stream or too many,
+// 404 for an unknown path. The admin API is listed in admin_api.cc.
+//
 // Threading: everything runs on the io_context it is given (one thread: the exchange's
 // event loop), the same thread that owns Exchange, MarketStreams and MarketSimulator.
 

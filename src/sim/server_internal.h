@@ -54,7 +54,8 @@ std::string json_quote(std::string_view s);
 std::string iso_time(int64_t wall_us);
 
 // A tcp_stream that counts the bytes it moves (on the wire: after deflate, with frame
-// headers) into two counters it does not own; the WebSocket stream's next layer.
+// headers) into two counters it does not own (the server's metrics); the WebSocket
+// stream's next layer, owned by its WsSession; the event-loop thread only.
 class MeteredStream {
  public:
   using executor_type = beast::tcp_stream::executor_type;
@@ -203,6 +204,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                   const std::vector<std::pair<std::string, std::string>>& headers = {},
                   std::string content_type = "application/json");
   void write(Response res);
+  void write_now(const std::shared_ptr<Response>& res);
   void hold_request();  // the "timeout" REST fault
   void finish();
 
@@ -216,6 +218,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool registered_ = false;
   bool handed_off_ = false;
   bool finished_ = false;
+  bool delay_rest_ = false;  // the response being written answers /api/ (the delay fault applies)
   char hold_byte_ = 0;
 };
 

@@ -7,8 +7,11 @@
 #include <optional>
 #include <thread>
 
+#include <arpa/inet.h>
 #include <boost/asio.hpp>
 #include <gtest/gtest.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <zlib.h>
 
 #include "core/clock.h"
@@ -32,8 +35,8 @@ bool contains(std::string_view haystack, std::string_view needle) {
 
 class ExchangeServerTest : public ::testing::Test {
  protected:
-  void start(ServerOptions options = {}) {
-    options.host = "127.0.0.1";
+  void start(ServerOptions options = {}, const std::string& host = "127.0.0.1") {
+    options.host = host;
     options.port = 0;
     auto r = ExchangeServer::start(ioc_, options, exchange_, streams_, &sim_, core::RealClock::instance());
     ASSERT_TRUE(r.ok()) << r.error().to_string();
@@ -150,6 +153,35 @@ TEST_F(ExchangeServerTest, OversizedHeaderIs431AndBodyIs413) {
   auto res2 = http("POST", "/api/v3/order", std::string(5000, 'b'));
   EXPECT_EQ(res2.result_int(), 413u);
   EXPECT_TRUE(exchange_.rest_calls.empty());
+}
+
+TEST_F(ExchangeServerTest, SlowRequestTimesOut) {
+  ServerOptions o;
+  o.http_timeout_ms = 200;
+  start(o);
+  auto c = HttpClient::make(ioc_, port_);
+  c->request("GET /api/v3/ping HTTP/1.1\r\nHost: x\r\n");  // never finished
+  run_for_ms(ioc_, 50);
+  EXPECT_EQ(server_->connection_count(), 1u);
+  ASSERT_TRUE(run_until(
+      ioc_, [&] { return server_->connection_count() == 0; }, 2000));
+  EXPECT_TRUE(contains(metrics(), "phoenix_exchange_server_rejections_total{reason=\"http_timeout\"} 1"));
+}
+
+TEST_F(ExchangeServerTest, ConnectionsAboveTheCapAreClosed) {
+  ServerOptions o;
+  o.max_connections = 2;
+  start(o);
+  auto a = connect("/ws/ethusdc@trade");
+  auto b = connect("/ws-api/v3");
+  auto third = RawWsClient::make(ioc_, port_);
+  third->start("/ws/ethusdc@trade");
+  ASSERT_TRUE(run_until(ioc_, [&] { return third->ended || third->head_done; }));
+  EXPECT_FALSE(third->upgraded());
+  EXPECT_TRUE(third->ended);
+  a->send_close(1000);
+  ASSERT_TRUE(run_until(ioc_, [&] { return server_->connection_count() == 1; }));
+  EXPECT_TRUE(contains(metrics(), "phoenix_exchange_server_rejections_total{reason=\"max_connections\"} 1"));
 }
 
 TEST_F(ExchangeServerTest, MetricsPassPromtool) {
@@ -474,6 +506,13 @@ TEST_F(ExchangeServerTest, BadFrameIsAProtocolErrorNotACrash) {
   d->send_text("\xff\xfe not utf-8");
   ASSERT_TRUE(wait_close(*d));
   EXPECT_EQ(d->close_code(), 1007);
+  std::string m = metrics();
+  EXPECT_TRUE(
+      contains(m, R"(phoenix_exchange_server_ws_closes_total{code="1002",reason="protocol error"} 1)"))
+      << m;
+  EXPECT_TRUE(
+      contains(m, R"(phoenix_exchange_server_ws_closes_total{code="1007",reason="invalid payload"} 1)"))
+      << m;
 }
 
 TEST_F(ExchangeServerTest, SlowConsumerIsClosedAndQueueBounded) {
@@ -554,11 +593,15 @@ TEST_F(ExchangeServerTest, AdminDelayDelaysEveryMessage) {
   ASSERT_TRUE(wait_texts(*c, 1));
   auto waited = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(waited, std::chrono::milliseconds(280));
+  // REST answers are delayed too.
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(http("GET", "/api/v3/ping").result_int(), 200u);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(280));
   EXPECT_EQ(http("POST", "/admin/delay?ms=0").result_int(), 200u);
   t0 = std::chrono::steady_clock::now();
   streams_.publish("ethusdc@trade", R"({"e":"trade"})");
   ASSERT_TRUE(wait_texts(*c, 2));
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(200));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(280));
 }
 
 TEST_F(ExchangeServerTest, AdminAcceptClose) {
@@ -619,7 +662,7 @@ TEST_F(ExchangeServerTest, AdminRestFault5xxAndTimeout) {
   size_t before = server_->connection_count();
   quitter->close();
   ASSERT_TRUE(run_until(
-      ioc_, [&] { return server_->connection_count() < before; }, 200));
+      ioc_, [&] { return server_->connection_count() < before; }, 1000));
   EXPECT_EQ(http("GET", "/api/v3/ping").result_int(), 200u);
 }
 
@@ -655,6 +698,39 @@ TEST_F(ExchangeServerTest, AdminBadParametersAre400NamingTheParameter) {
   EXPECT_EQ(http("GET", "/admin/delay?ms=1").result_int(), 405u);
   EXPECT_EQ(http("POST", "/admin/nothing").result_int(), 404u);
   EXPECT_EQ(streams_.stalls.size(), 0u);
+}
+
+// The first non-loopback IPv4 address of this machine, "" when there is none.
+std::string non_loopback_ipv4() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* a = list; a != nullptr && found.empty(); a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
+    char buf[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    if (inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf) == nullptr) continue;
+    if (std::string_view(buf).starts_with("127.")) continue;
+    found = buf;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+TEST_F(ExchangeServerTest, AdminAnswersLoopbackClientsOnly) {
+  std::string address = non_loopback_ipv4();
+  if (address.empty()) GTEST_SKIP() << "no non-loopback IPv4 address";
+  start({}, "0.0.0.0");
+  auto c = HttpClient::make(ioc_, port_, address);
+  c->send("POST", "/admin/delay?ms=100");
+  c->send("GET", "/api/v3/ping");
+  ASSERT_TRUE(run_until(ioc_, [&] { return c->responses.size() == 2 || c->ended; }));
+  ASSERT_EQ(c->responses.size(), 2u);
+  EXPECT_EQ(c->responses[0].result_int(), 403u);
+  EXPECT_EQ(c->responses[1].result_int(), 200u);
+  EXPECT_EQ(exchange_.rest_calls.at(0).client_ip, address);
+  c->close();
+  EXPECT_EQ(http("POST", "/admin/delay?ms=0").result_int(), 200u);  // loopback: fine
 }
 
 TEST_F(ExchangeServerTest, AdminCanBeDisabled) {

@@ -141,9 +141,15 @@ void WsSession::on_read(beast::error_code ec, size_t bytes) {
     } else if (ec == websocket::error::message_too_big) {
       if (!closing_) m.count_close(1009, "message too big");
     } else if (!closing_) {
-      // Beast fails protocol violations with a close frame of its own (1002, 1007 ...);
-      // resets and EOF have none.
-      m.count_close(0, "error");
+      // Beast fails protocol violations with a close frame of its own; resets and EOF
+      // have none.
+      if (ec == websocket::error::bad_frame_payload) {
+        m.count_close(1007, "invalid payload");
+      } else if (ec == websocket::condition::protocol_violation) {
+        m.count_close(1002, "protocol error");
+      } else {
+        m.count_close(0, "error");
+      }
     }
     return finish();
   }
@@ -488,7 +494,9 @@ void WsSession::begin_close(uint16_t code, std::string reason, bool event, bool 
   if (closing_ || finished_) return;
   ServerMetrics& m = core_->metrics();
   m.count_close(code, reason);
-  if (kind_ == ConnKind::kMarket) core_->streams().unsubscribe_all(this);
+  // Subscriptions stay until finish(): this may run inside MarketStreams' own fan-out
+  // (a slow consumer), where unsubscribing could disturb its iteration. closing_ mutes
+  // on_stream_message meanwhile.
   if (drop_pending) {
     m.queue_dropped_messages_total += queue_.size();
     queue_.clear();

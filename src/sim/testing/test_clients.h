@@ -257,19 +257,21 @@ class RawWsClient : public std::enable_shared_from_this<RawWsClient> {
 // One HTTP connection; requests are raw bytes, answers parsed with Beast.
 class HttpClient : public std::enable_shared_from_this<HttpClient> {
  public:
-  static std::shared_ptr<HttpClient> make(net::io_context& ioc, uint16_t port) {
-    return std::make_shared<HttpClient>(ioc, port);
+  static std::shared_ptr<HttpClient> make(net::io_context& ioc, uint16_t port,
+                                          const std::string& address = "127.0.0.1") {
+    return std::make_shared<HttpClient>(ioc, port, address);
   }
   using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
-  HttpClient(net::io_context& ioc, uint16_t port) : stream_(ioc), port_(port) {}
+  HttpClient(net::io_context& ioc, uint16_t port, std::string address = "127.0.0.1")
+      : stream_(ioc), port_(port), address_(std::move(address)) {}
 
   // Sends `raw` (connecting first if needed) and reads one response into `responses`.
   void request(std::string raw) {
     pending_.push_back(std::move(raw));
     if (!connected_ && !connecting_) {
       connecting_ = true;
-      stream_.socket().async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_),
+      stream_.socket().async_connect(tcp::endpoint(net::ip::make_address(address_), port_),
                                      [this, self = shared_from_this()](boost::system::error_code ec) {
                                        connecting_ = false;
                                        if (ec) {
@@ -334,6 +336,7 @@ class HttpClient : public std::enable_shared_from_this<HttpClient> {
 
   boost::beast::tcp_stream stream_;
   uint16_t port_;
+  std::string address_;
   bool connected_ = false;
   bool connecting_ = false;
   bool busy_ = false;
