@@ -39,7 +39,7 @@ struct HttpRequestIn {
 
 struct HttpReplyOut {
   int status = 200;
-  std::string body;                                          // JSON
+  std::string body;  // JSON
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. X-MBX-USED-WEIGHT-1M, Retry-After
 };
 
@@ -98,8 +98,8 @@ class Exchange {
   // ---- The synthetic market's order entry: no keys, no signatures, no rate limits;
   // filters (except PERCENT_PRICE_BY_SIDE) and balances still apply. Events still reach
   // the listener (and the user data of any bot order it fills).
-  virtual core::Result<AccountId> add_market_account(
-      std::string name, std::vector<std::pair<std::string, int64_t>> balances) = 0;
+  virtual core::Result<AccountId> add_market_account(std::string name,
+                                                     std::vector<std::pair<std::string, int64_t>> balances) = 0;
   virtual PlaceResult place_internal(const NewOrder& order) = 0;
   virtual core::Status cancel_internal(std::string_view symbol, AccountId account, OrderId id) = 0;
 

@@ -27,9 +27,9 @@
 namespace phoenix::sim {
 
 struct StreamMessage {
-  std::string_view stream;                      // "ethusdc@bookTicker"
-  std::shared_ptr<const std::string> raw;       // the bare payload (for /ws/<stream>)
-  std::shared_ptr<const std::string> combined;  // {"stream":"...","data":<raw>}
+  std::string_view stream;                     // "ethusdc@bookTicker"
+  std::shared_ptr<const std::string> raw;      // the bare payload (for /ws/<stream>)
+  std::shared_ptr<const std::string> combined; // {"stream":"...","data":<raw>}
 };
 
 class StreamSubscriber {
@@ -85,16 +85,16 @@ struct MarketSimSpec {
   uint64_t seed = 1;
   int64_t step_ms = 100;  // how often the walk moves and flow arrives
   struct Symbol {
-    std::string name;                    // "ETHUSDC"
-    int64_t start_price_units = 0;       // the first mid
-    int64_t volatility_bps = 2;          // std-dev of one step's move, in bps of the mid
+    std::string name;                 // "ETHUSDC"
+    int64_t start_price_units = 0;    // the first mid
+    int64_t volatility_bps = 2;       // std-dev of one step's move, in bps of the mid
     int64_t jump_probability_ppm = 500;  // per step
     int64_t jump_bps = 50;
-    int levels = 10;              // background levels per side
-    int64_t level_qty_units = 0;  // size per level (0 = a sensible default from min notional)
+    int levels = 10;                  // background levels per side
+    int64_t level_qty_units = 0;      // size per level (0 = a sensible default from min notional)
     int64_t half_spread_ticks = 1;
-    int64_t taker_rate_per_s = 5;  // mean taker orders per second (Poisson)
-    int64_t taker_qty_units = 0;   // mean taker size (0 = a sensible default)
+    int64_t taker_rate_per_s = 5;     // mean taker orders per second (Poisson)
+    int64_t taker_qty_units = 0;      // mean taker size (0 = a sensible default)
   };
   std::vector<Symbol> symbols;
 };

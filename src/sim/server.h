@@ -32,10 +32,10 @@ class io_context;
 namespace phoenix::sim {
 
 enum class ServerDeflate : uint8_t {
-  kOff,        // never negotiate permessage-deflate
-  kHonour,     // accept the client's offer; keep the compression context unless the client
-               // asks for server_no_context_takeover (default)
-  kNoContext,  // always answer server_no_context_takeover; client_no_context_takeover
+  kOff,         // never negotiate permessage-deflate
+  kHonour,      // accept the client's offer; keep the compression context unless the client
+                // asks for server_no_context_takeover (default)
+  kNoContext,   // always answer server_no_context_takeover; client_no_context_takeover
 };
 
 struct ServerOptions {
@@ -45,25 +45,24 @@ struct ServerOptions {
   int server_max_window_bits = 15;  // always stated in the answer, as Binance does
   int64_t ping_interval_ms = 20000;
   int64_t pong_timeout_ms = 60000;
-  int max_incoming_per_s = 5;  // market-stream connections: more closes with 1008
+  int max_incoming_per_s = 5;              // market-stream connections: more closes with 1008
   int max_streams_per_conn = 1024;
-  int max_conn_attempts = 300;  // per client IP per window
+  int max_conn_attempts = 300;             // per client IP per window
   int64_t conn_attempt_window_ms = 300000;
-  int64_t max_lifetime_ms = 86400000;  // then serverShutdown and close
-  int64_t market_tick_ms = 10;         // MarketStreams::tick / MarketSimulator::tick period
-  bool admin = true;                   // /admin/* (only ever on a loopback listener)
+  int64_t max_lifetime_ms = 86400000;      // then serverShutdown and close
+  int64_t market_tick_ms = 10;             // MarketStreams::tick / MarketSimulator::tick period
+  bool admin = true;                       // /admin/* (only ever on a loopback listener)
   int max_connections = 4096;
-  size_t max_ws_message_bytes = 1 << 20;  // larger incoming message: close 1009
+  size_t max_ws_message_bytes = 1 << 20;   // larger incoming message: close 1009
 };
 
 class ExchangeServer {
  public:
   // Binds and starts accepting. An error (address in use, bad host) is returned, not
   // thrown. The referenced objects must outlive the server; `sim` may be null.
-  static core::Result<std::unique_ptr<ExchangeServer>> start(boost::asio::io_context& ioc,
-                                                             ServerOptions options, Exchange& exchange,
-                                                             MarketStreams& streams, MarketSimulator* sim,
-                                                             const core::Clock& clock);
+  static core::Result<std::unique_ptr<ExchangeServer>> start(boost::asio::io_context& ioc, ServerOptions options,
+                                                             Exchange& exchange, MarketStreams& streams,
+                                                             MarketSimulator* sim, const core::Clock& clock);
   virtual ~ExchangeServer() = default;
   // The bound port (the real one when options.port was 0).
   virtual uint16_t port() const = 0;
