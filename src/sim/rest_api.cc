@@ -217,7 +217,7 @@ HttpReplyOut ExchangeImpl::handle_rest(const HttpRequestIn& request) {
   auto finish = [&](int status, std::string body) {
     reply.status = status;
     reply.body = std::move(body);
-    reply.headers.emplace_back("Content-Type", "application/json;charset=UTF-8");
+    // The body is always JSON (HttpReplyOut's contract); the server sets Content-Type.
     return reply;
   };
   auto fail = [&](const ApiError& e) {
