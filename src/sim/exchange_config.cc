@@ -220,9 +220,47 @@ void read_server(MapView& m, ServerOptions* s) {
   m.int_field("market_tick_ms", &s->market_tick_ms, 1, 1000);
   m.bool_field("admin", &s->admin);
   m.small_int_field("max_connections", &s->max_connections, 1, 1'000'000);
-  int64_t max_msg = static_cast<int64_t>(s->max_ws_message_bytes);
-  m.int_field("max_ws_message_bytes", &max_msg, 126, 64 << 20);
-  s->max_ws_message_bytes = static_cast<size_t>(max_msg);
+  const auto size_field = [&m](std::string_view key, size_t* out, int64_t min, int64_t max) {
+    int64_t v = static_cast<int64_t>(*out);
+    m.int_field(key, &v, min, max);
+    *out = static_cast<size_t>(v);
+  };
+  size_field("max_ws_message_bytes", &s->max_ws_message_bytes, 126, 64 << 20);
+  m.int_field("http_timeout_ms", &s->http_timeout_ms, 100, 3'600'000);
+  size_field("max_http_header_bytes", &s->max_http_header_bytes, 1024, 1 << 20);
+  size_field("max_http_body_bytes", &s->max_http_body_bytes, 1024, 64 << 20);
+  size_field("max_ws_queue_bytes", &s->max_ws_queue_bytes, 1 << 16, 1LL << 32);
+  size_field("max_ws_queue_messages", &s->max_ws_queue_messages, 16, 100'000'000);
+  m.int_field("close_timeout_ms", &s->close_timeout_ms, 10, 60'000);
+  m.int_field("rest_timeout_hold_ms", &s->rest_timeout_hold_ms, 10, 600'000);
+}
+
+// Faults active from start-up; the admin API changes the same state at run time.
+void read_faults(MapView& m, ServerFaults* f) {
+  m.int_field("accept_close_ms", &f->accept_close_ms, 0, 86'400'000);
+  m.small_int_field("handshake_status", &f->handshake_status, 0, 599);
+  if (f->handshake_status != 0 && f->handshake_status != 429 && f->handshake_status != 503) {
+    m.problems().add(m.get("handshake_status").Mark(), m.key_path("handshake_status"),
+                     "expected 0 (off), 429 or 503, got " + std::to_string(f->handshake_status));
+  }
+  m.small_int_field("handshake_count", &f->handshake_count, 0, 1'000'000);
+  m.small_int_field("handshake_retry_after_s", &f->handshake_retry_after_s, 0, 86'400);
+  m.int_field("delay_ms", &f->delay_ms, 0, 60'000);
+  if (YAML::Node n = m.get("rest_mode"); n) {
+    const std::string v = n.IsScalar() ? n.Scalar() : std::string();
+    if (v == "5xx" || v == "timeout" || v.empty()) {
+      f->rest_mode = v;
+    } else {
+      m.problems().add(n.Mark(), m.key_path("rest_mode"), "expected 5xx or timeout, got " + describe(n));
+    }
+  }
+  m.small_int_field("rest_count", &f->rest_count, 0, 1'000'000);
+  m.small_int_field("rest_status", &f->rest_status, 500, 599);
+  m.small_int_field("reject_count", &f->reject_count, 0, 1'000'000);
+  m.small_int_field("reject_code", &f->reject_code, -9999, -1);
+  m.int_field("stall_ms", &f->stall_ms, 0, 86'400'000);
+  std::string symbol;
+  if (m.string_field("stall_symbol", &symbol, false)) f->stall_symbol = symbol;
 }
 
 void read_limits(MapView& m, RateLimitSpec* l) {
@@ -423,6 +461,10 @@ void read_document(const YAML::Node& root, std::string_view base_dir, Problems& 
   {
     MapView m(top.get("server"), "server", problems);
     if (m.present()) read_server(m, &cfg->server);
+  }
+  {
+    MapView m(top.get("faults"), "faults", problems);
+    if (m.present()) read_faults(m, &cfg->server.faults);
   }
   {
     MapView m(top.get("fees"), "fees", problems);

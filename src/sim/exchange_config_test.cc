@@ -145,6 +145,47 @@ accounts: [{id: 1, name: a, keys: [{type: ed25519, api_key: k, public_key_file: 
       << e;
 }
 
+TEST(ExchangeConfig, FaultsAtStartAndServerLimits) {
+  auto cfg = parse_exchange_config(std::string(kMinimal) + R"(
+server: {http_timeout_ms: 500, max_ws_queue_bytes: 1048576}
+faults:
+  accept_close_ms: 2000
+  handshake_status: 429
+  handshake_count: 3
+  handshake_retry_after_s: 7
+  delay_ms: 250
+  rest_mode: timeout
+  rest_count: 2
+  reject_count: 4
+  reject_code: -1013
+  stall_ms: 1500
+  stall_symbol: ETHUSDC
+)",
+                                   "x.yaml", "");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_EQ(cfg->server.http_timeout_ms, 500);
+  EXPECT_EQ(cfg->server.max_ws_queue_bytes, 1048576u);
+  const ServerFaults& f = cfg->server.faults;
+  EXPECT_EQ(f.accept_close_ms, 2000);
+  EXPECT_EQ(f.handshake_status, 429);
+  EXPECT_EQ(f.handshake_count, 3);
+  EXPECT_EQ(f.handshake_retry_after_s, 7);
+  EXPECT_EQ(f.delay_ms, 250);
+  EXPECT_EQ(f.rest_mode, "timeout");
+  EXPECT_EQ(f.rest_count, 2);
+  EXPECT_EQ(f.reject_count, 4);
+  EXPECT_EQ(f.reject_code, -1013);
+  EXPECT_EQ(f.stall_ms, 1500);
+  EXPECT_EQ(f.stall_symbol, "ETHUSDC");
+  const std::string e = errors_of(std::string(kMinimal) + R"(
+faults: {handshake_status: 404, rest_mode: slow, reject_code: 2010}
+)");
+  EXPECT_NE(e.find("faults.handshake_status: expected 0 (off), 429 or 503, got 404"), std::string::npos) << e;
+  EXPECT_NE(e.find("faults.rest_mode: expected 5xx or timeout, got \"slow\""), std::string::npos) << e;
+  EXPECT_NE(e.find("faults.reject_code: expected an integer in [-9999, -1], got 2010"), std::string::npos)
+      << e;
+}
+
 TEST(ExchangeConfig, ListenAddress) {
   std::string host;
   uint16_t port = 1;

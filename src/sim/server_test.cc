@@ -21,13 +21,13 @@
 namespace phoenix::sim {
 namespace {
 
-using testing::FakeExchange;
-using testing::FakeSimulator;
-using testing::FakeStreams;
-using testing::HttpClient;
-using testing::RawWsClient;
-using testing::run_for_ms;
-using testing::run_until;
+using server_testing::FakeExchange;
+using server_testing::FakeSimulator;
+using server_testing::FakeStreams;
+using server_testing::HttpClient;
+using server_testing::RawWsClient;
+using server_testing::run_for_ms;
+using server_testing::run_until;
 
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;

@@ -16,7 +16,7 @@
 #include "sim/exchange.h"
 #include "sim/market_streams.h"
 
-namespace phoenix::sim::testing {
+namespace phoenix::sim::server_testing {
 
 class FakeExchange final : public Exchange {
  public:
@@ -187,4 +187,4 @@ class FakeSimulator final : public MarketSimulator {
   }
 };
 
-}  // namespace phoenix::sim::testing
+}  // namespace phoenix::sim::server_testing

@@ -21,7 +21,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-namespace phoenix::sim::testing {
+namespace phoenix::sim::server_testing {
 
 namespace net = boost::asio;
 using tcp = boost::asio::ip::tcp;
@@ -346,4 +346,4 @@ class HttpClient : public std::enable_shared_from_this<HttpClient> {
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
 };
 
-}  // namespace phoenix::sim::testing
+}  // namespace phoenix::sim::server_testing
