@@ -24,7 +24,7 @@ case "$fault" in
     start_exchange --config configs/exchange.yaml
     watch_bg w 4 ethusdc@bookTicker; sleep 1
     admin POST "/admin/drop?conn=market&mode=${fault#drop_}" >/dev/null
-    expect_eq "$ADMIN_STATUS" 200 "admin drop accepted"
+    expect_eq "$(admin_status)" 200 "admin drop accepted"
     wait "$WATCH_PID" || true; r=$(cat "$TEST_TMP/w.json"); echo "  $r"
     expect_eq "$(jf "$r" 'd["ended"]')" closed "the client's connection ended"
     if [ "$fault" = drop_close ]; then
@@ -38,7 +38,7 @@ case "$fault" in
     start_exchange --config configs/exchange.yaml
     watch_bg w 5 ethusdc@bookTicker; sleep 1
     admin POST "/admin/stall?symbol=ETHUSDC&ms=2500" >/dev/null
-    expect_eq "$ADMIN_STATUS" 200 "admin stall accepted"
+    expect_eq "$(admin_status)" 200 "admin stall accepted"
     wait "$WATCH_PID" || true; r=$(cat "$TEST_TMP/w.json"); echo "  $r"
     gap=$(jf "$r" 'int(d["max_gap_ms"])')
     if [ "$gap" -ge 2200 ] && [ "$gap" -le 3500 ]; then pass "a 2.5 s silence on the socket ($gap ms)"; else fail "expected a ~2500 ms gap, got $gap"; fi
@@ -47,7 +47,7 @@ case "$fault" in
     ;;
   delay)
     start_exchange --config configs/exchange.yaml
-    admin POST "/admin/delay?ms=400" >/dev/null; expect_eq "$ADMIN_STATUS" 200 "admin delay accepted"
+    admin POST "/admin/delay?ms=400" >/dev/null; expect_eq "$(admin_status)" 200 "admin delay accepted"
     t0=$(date +%s%3N); r=$(xclient rest GET /api/v3/ping); t1=$(date +%s%3N)
     # Messages on sockets are delayed: a fresh stream's first message comes >= 400 ms after the open.
     out=$(xclient handshake --path /ws/ethusdc@depth5@100ms --seconds 0.3); echo "  $out"
@@ -59,7 +59,7 @@ case "$fault" in
     ;;
   reject)
     start_exchange --config configs/exchange.yaml
-    admin POST "/admin/reject?count=2&code=-2010" >/dev/null; expect_eq "$ADMIN_STATUS" 200 "admin reject accepted"
+    admin POST "/admin/reject?count=2&code=-2010" >/dev/null; expect_eq "$(admin_status)" 200 "admin reject accepted"
     for i in 1 2 3; do
       r=$(xclient rest POST /api/v3/order symbol=ETHUSDC side=BUY type=LIMIT timeInForce=GTC quantity=0.0100 price=1000.00 --signed)
       codes[$i]=$(jf "$r" 'd["body"].get("code", d["status"]) if isinstance(d["body"], dict) else d["status"]')
@@ -72,16 +72,16 @@ case "$fault" in
     ;;
   orders)
     start_exchange --config configs/exchange.yaml
-    xclient rest POST /api/v3/order symbol=SOLUSDC side=SELL type=LIMIT timeInForce=GTC quantity=0.100 price=999.00 newClientOrderId=admin-view --signed >/dev/null
-    out=$(admin GET "/admin/orders?symbol=SOLUSDC"); expect_eq "$ADMIN_STATUS" 200 "GET /admin/orders needs no signature"
+    xclient rest POST /api/v3/order symbol=SOLUSDC side=SELL type=LIMIT timeInForce=GTC quantity=0.100 price=300.00 newClientOrderId=admin-view --signed >/dev/null
+    out=$(admin GET "/admin/orders?symbol=SOLUSDC"); expect_eq "$(admin_status)" 200 "GET /admin/orders needs no signature"
     expect_contains "$out" '"clientOrderId":"admin-view"' "it lists the demo account's order"
     out=$(admin GET "/admin/orders"); expect_contains "$out" '"symbol":"ETHUSDC"' "without symbol: every symbol (market orders too)"
-    out=$(admin POST "/admin/stall?ms=abc"); expect_eq "$ADMIN_STATUS" 400 "a bad admin parameter: 400"
+    out=$(admin POST "/admin/stall?ms=abc"); expect_eq "$(admin_status)" 400 "a bad admin parameter: 400"
     expect_contains "$out" "ms" "the error names the parameter"
     ;;
   accept_close)
     start_exchange --config configs/exchange.yaml
-    admin POST "/admin/accept_close?seconds=2" >/dev/null; expect_eq "$ADMIN_STATUS" 200 "admin accept_close accepted"
+    admin POST "/admin/accept_close?seconds=2" >/dev/null; expect_eq "$(admin_status)" 200 "admin accept_close accepted"
     out=$(xclient handshake --seconds 2); echo "  $out"
     expect_eq "$(jf "$out" 'd.get("result")')" closed "a new connection is accepted then closed"
     sleep 2.2
@@ -92,7 +92,7 @@ case "$fault" in
   handshake429|handshake503)
     status=${fault#handshake}
     start_exchange --config configs/exchange.yaml
-    admin POST "/admin/handshake?status=$status&count=1&retry_after=7" >/dev/null; expect_eq "$ADMIN_STATUS" 200 "admin handshake accepted"
+    admin POST "/admin/handshake?status=$status&count=1&retry_after=7" >/dev/null; expect_eq "$(admin_status)" 200 "admin handshake accepted"
     out=$(xclient handshake); echo "  $out"
     expect_eq "$(jf "$out" 'd["status"]')" "$status" "the upgrade is answered $status"
     if [ "$status" = 429 ]; then expect_eq "$(jf "$out" 'd.get("retry_after")')" 7 "with Retry-After: 7"; fi
@@ -101,7 +101,7 @@ case "$fault" in
     ;;
   rest_5xx)
     start_exchange --config configs/exchange.yaml
-    admin POST "/admin/rest_fault?mode=5xx&count=1" >/dev/null; expect_eq "$ADMIN_STATUS" 200 "admin rest_fault accepted"
+    admin POST "/admin/rest_fault?mode=5xx&count=1" >/dev/null; expect_eq "$(admin_status)" 200 "admin rest_fault accepted"
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$EX_PORT/api/v3/time")
     if [ "${code:0:1}" = 5 ]; then pass "REST answers $code"; else fail "REST answered $code, want 5xx"; fi
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$EX_PORT/api/v3/time")
@@ -110,7 +110,7 @@ case "$fault" in
     ;;
   rest_timeout)
     start_exchange --config configs/exchange.yaml
-    admin POST "/admin/rest_fault?mode=timeout&count=1" >/dev/null; expect_eq "$ADMIN_STATUS" 200 "admin rest_fault accepted"
+    admin POST "/admin/rest_fault?mode=timeout&count=1" >/dev/null; expect_eq "$(admin_status)" 200 "admin rest_fault accepted"
     set +e; curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$EX_PORT/api/v3/time"; rc=$?; set -e
     expect_eq "$rc" 28 "the request gets no answer (curl times out)"
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$EX_PORT/api/v3/time")
@@ -121,7 +121,7 @@ case "$fault" in
     kind=${fault#depth_}
     start_exchange --config configs/exchange.yaml
     watch_bg w 3 ethusdc@depth@100ms; sleep 1
-    admin POST "/admin/depth_fault?symbol=ETHUSDC&kind=$kind" >/dev/null; expect_eq "$ADMIN_STATUS" 200 "admin depth_fault accepted"
+    admin POST "/admin/depth_fault?symbol=ETHUSDC&kind=$kind" >/dev/null; expect_eq "$(admin_status)" 200 "admin depth_fault accepted"
     wait "$WATCH_PID" || true; r=$(cat "$TEST_TMP/w.json"); echo "  $r"
     gaps=$(jf "$r" 'd["diff_gaps"]')
     if [ "$gaps" -ge 1 ]; then pass "the client sees a broken U/u sequence ($gaps)"; else fail "no sequence break seen"; fi
@@ -130,7 +130,7 @@ case "$fault" in
   malformed)
     start_exchange --config configs/exchange.yaml
     watch_bg w 3 ethusdc@bookTicker; sleep 1
-    admin POST "/admin/malformed?count=2" >/dev/null; expect_eq "$ADMIN_STATUS" 200 "admin malformed accepted"
+    admin POST "/admin/malformed?count=2" >/dev/null; expect_eq "$(admin_status)" 200 "admin malformed accepted"
     wait "$WATCH_PID" || true; r=$(cat "$TEST_TMP/w.json"); echo "  $r"
     expect_eq "$(jf "$r" 'd["bad_json"]')" 2 "the client received 2 malformed payloads"
     expect_fault_counted malformed

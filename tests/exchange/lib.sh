@@ -48,13 +48,15 @@ stop_exchange() {
   wait_for_exit "$EX_PID" 15
 }
 
-# admin <method> <path?query>: calls the admin API, prints the body, sets ADMIN_STATUS.
+# admin <method> <path?query>: calls the admin API and prints the body; the HTTP status
+# is kept for admin_status (a file: `out=$(admin ...)` runs in a subshell).
 admin() {
   local out
   out=$(curl -sS --max-time 10 -X "$1" -w '\n%{http_code}' "http://127.0.0.1:$EX_PORT$2")
-  ADMIN_STATUS=$(tail -n1 <<<"$out")
+  tail -n1 <<<"$out" >"$TEST_TMP/admin.status"
   sed '$d' <<<"$out"
 }
+admin_status() { cat "$TEST_TMP/admin.status" 2>/dev/null || echo none; }
 
 # exchange_metric <name{labels}>: one sample of the exchange's own /metrics ("" when absent).
 exchange_metric() {
@@ -64,4 +66,14 @@ exchange_metric() {
 # xclient <command> [args...]: the python3-websockets test client (tests/exchange/xclient.py).
 xclient() {
   "$PY" "$XCLIENT" --port "$EX_PORT" "$@"
+}
+
+# On failure, show the exchange's log: the test's own output says what the client saw.
+finish() {
+  echo "$passes passed, $failures failed"
+  if [ "$failures" -ne 0 ] && [ -f "$TEST_TMP/exchange.err" ]; then
+    echo "--- phoenix-exchange stderr (last 40 lines):" >&2
+    tail -n 40 "$TEST_TMP/exchange.err" >&2
+  fi
+  [ "$failures" -eq 0 ]
 }
