@@ -190,7 +190,12 @@ void ApiClient::run() {
     }
     buf.clear();
     ws.read(buf, ec);
-    if (ec) return fail("read: " + ec.message());
+    if (ec) {
+      if (ec == websocket::error::closed)
+        return fail("closed by the server: " + std::to_string(static_cast<int>(ws.reason().code)) + " " +
+                    std::string(ws.reason().reason.c_str()));
+      return fail("read: " + ec.message());
+    }
     const int64_t now = mono_ns();
     const std::string_view text(static_cast<const char*>(buf.cdata().data()), buf.size());
     if (text.rfind("{\"id\":", 0) != 0) {

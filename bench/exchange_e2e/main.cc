@@ -3,31 +3,39 @@
 // 127.0.0.1:<ephemeral>, driven by this process's own Beast clients (clients.h).
 //
 //   phoenix_exchange_bench [--runs R] [--pairs N] [--window W] [--conns 1,4]
-//                          [--changes N] [--subscribers S] [--no-user-data]
-//                          [--config F] [--key PEM] [--smoke]
+//                          [--no-user-data] [--user-data-conns C] [--only all|api|fanout]
+//                          [--changes N] [--burst-changes N] [--max-lag L] [--subscribers S]
+//                          [--config F] [--key PEM] [--timeout S] [--smoke]
 //
-// Scenarios, each on a fresh exchange per run:
+// Scenarios, each on a fresh exchange per run; the table shows the median of the runs:
 //   api/<c>conn     c WebSocket-API connections (/ws-api/v3), each on its own thread:
-//                   session.logon (Ed25519, the demo key), userDataStream.subscribe (so
-//                   every order also produces executionReport events, as for Phoenix),
-//                   then N pipelined order.place (LIMIT_MAKER bid below the book) /
-//                   order.cancel (by origClientOrderId) pairs with at most W requests in
-//                   flight, only `timestamp` per request (the session key signs nothing
-//                   more). orders/s = answered requests (place and cancel each count) /
-//                   time from the common start to the last response. Latency: send ->
-//                   response on the client thread (so it includes the client's own
-//                   queueing behind the window). exch CPU: the exchange thread's
-//                   CLOCK_THREAD_CPUTIME_ID over the same span / requests. Every response
-//                   must be status 200.
-//   fanout/<mode>   S subscribers on /ws/ethusdc@bookTicker (mode off: no compression;
-//                   deflate: permessage-deflate with context takeover), each reading on
-//                   its own thread. The exchange thread then makes N book changes at full
-//                   speed (place_internal / cancel_internal one tick above the best bid, in
-//                   batches of 64 per posted handler so its writes progress in between):
-//                   every change is one bookTicker to every subscriber. msg/s per
-//                   subscriber = its messages / (its last arrival - start); total = all
-//                   messages / (the last arrival anywhere - start). Slow-consumer closes
-//                   come from the server's /metrics; lost = expected - received.
+//                   session.logon (Ed25519, the config's demo key), then N pipelined
+//                   order.place (LIMIT_MAKER bid below the book, 50 prices) / order.cancel
+//                   (by origClientOrderId, sent right behind its place) pairs with at most W
+//                   requests in flight, only `timestamp` per request (no signature after
+//                   logon). "+ user data": one connection that also did
+//                   userDataStream.subscribe, so each order also sends executionReport and
+//                   outboundAccountPosition events on the same socket (Phoenix's shape).
+//                   orders/s = answered requests (place and cancel each count) / time from
+//                   the common start to the last response. Latency: send -> response on the
+//                   client thread (it includes queueing behind the window and the client's
+//                   own scheduling). exch CPU: the exchange thread's CLOCK_THREAD_CPUTIME_ID
+//                   over the same span, per request and as a share of the span (~100% = the
+//                   exchange thread is the bottleneck). Every response must be status 200.
+//   fanout/<mode>/<pace>
+//                   S subscribers on /ws/ethusdc@bookTicker (off: no compression; deflate:
+//                   permessage-deflate, the server keeping its context), each reading on its
+//                   own thread. The exchange thread makes book changes (place_internal /
+//                   cancel_internal one tick above the best bid, 64 per posted handler so its
+//                   socket writes progress in between); every change is one bookTicker to
+//                   every subscriber. paced: --changes changes, a batch waits (20 us timer)
+//                   while the slowest subscriber is more than --max-lag changes behind, i.e.
+//                   the sustained rate. burst: --burst-changes changes at full speed (the
+//                   default fits the server's 8 MiB per-connection queue; a larger burst ends
+//                   in 1008 "Slow consumer" closes, counted). msg/s per subscriber = its
+//                   messages / (its last arrival - start); total = all messages / (the last
+//                   arrival anywhere - start). Slow-consumer closes come from the server's
+//                   /metrics; lost = expected - received; "u" must increase.
 //
 // The clients and the exchange share this machine's cores (reported by nproc): the
 // numbers are the whole loopback system's, not the exchange's alone; the exchange
@@ -94,6 +102,9 @@ struct Options {
   bool smoke = false;
   int64_t timeout_s = 60;
   int64_t max_lag = 1000;
+  std::string only = "all";       // all | api | fanout
+  int user_data_conns = 1;        // connections of the "+ user data" scenario (the first subscribes)
+  int64_t burst_changes = 40000;  // 40,000 bookTickers (~5.5 MB) fit max_ws_queue_bytes (8 MiB)
 };
 
 int64_t pow10(int n) {
@@ -284,7 +295,8 @@ struct ApiRun {
 };
 
 struct FanRun {
-  double gen_per_s = 0, total_msg_per_s = 0, sub_min = 0, sub_median = 0, sub_max = 0, cpu_ns_per_change = 0;
+  double gen_per_s = 0, total_msg_per_s = 0, cpu_share = 0, sub_min = 0, sub_median = 0, sub_max = 0,
+         cpu_ns_per_change = 0;
   int64_t delivered = 0, expected = 0, lost = 0, slow_closes = 0, closes = 0, reordered = 0, errors = 0,
           deflate_conns = 0, gen_waits = 0;
 };
@@ -319,7 +331,7 @@ class Watchdog {
 };
 
 bool run_api(const Options& opt, const sim::ExchangeConfig& cfg, const std::string& api_key,
-             const std::string& pem, int conns, ApiRun* out) {
+             const std::string& pem, int conns, bool user_data, ApiRun* out) {
   Harness h;
   std::string err;
   if (!h.start(cfg, &err)) {
@@ -333,7 +345,7 @@ bool run_api(const Options& opt, const sim::ExchangeConfig& cfg, const std::stri
     o.index = c;
     o.pairs = opt.pairs;
     o.window = opt.window;
-    o.user_data = !opt.no_user_data && c == 0;  // one user-data session, as Phoenix
+    o.user_data = user_data && c == 0;  // one user-data session, as Phoenix
     o.api_key = api_key;
     o.private_pem = pem;
     o.price_units_top = h.price_units(290000);  // 2900.00, well below the best bid
@@ -401,7 +413,7 @@ bool run_fanout(const Options& opt, const sim::ExchangeConfig& cfg, bool deflate
     std::fprintf(stderr, "setup: %s\n", err.c_str());
     return false;
   }
-  const int64_t n = opt.changes;
+  const int64_t n = paced ? opt.changes : opt.burst_changes;
   std::vector<std::unique_ptr<Subscriber>> subs;
   for (int i = 0; i < opt.subscribers; ++i) {
     SubscriberOptions o;
@@ -489,6 +501,7 @@ bool run_fanout(const Options& opt, const sim::ExchangeConfig& cfg, bool deflate
   out->total_msg_per_s = static_cast<double>(out->delivered) / (static_cast<double>(t_last - t0) / 1e9);
   out->gen_per_s = static_cast<double>(n) / (static_cast<double>(t_gen - t0) / 1e9);
   out->cpu_ns_per_change = static_cast<double>(cpu) / static_cast<double>(n);
+  out->cpu_share = static_cast<double>(cpu) / static_cast<double>(std::max<int64_t>(1, t_last - t0));
   return true;
 }
 
@@ -522,14 +535,24 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10'000'000));
   app.add_option("--window", opt.window, "WS-API requests in flight per connection")
       ->check(CLI::Range(1, 1000));
-  app.add_option("--conns", conns_text, "WS-API connection counts to run, comma-separated")
+  app.add_option("--conns", conns_text, "WS-API connection counts to run, comma-separated (none: skip)")
       ->capture_default_str();
   app.add_option("--changes", opt.changes, "book changes per fan-out run")->check(CLI::Range(1, 100'000'000));
   app.add_option("--subscribers", opt.subscribers, "fan-out subscribers")->check(CLI::Range(1, 100));
   app.add_option("--timeout", opt.timeout_s, "seconds before a scenario's clients are aborted")
       ->check(CLI::Range(1, 3600));
+  app.add_option("--burst-changes", opt.burst_changes, "book changes per burst fan-out run")
+      ->check(CLI::Range(1, 100'000'000))
+      ->capture_default_str();
   app.add_option("--max-lag", opt.max_lag, "paced fan-out: changes the slowest subscriber may lag")
       ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--user-data-conns", opt.user_data_conns,
+                 "connections in the user-data scenario (only the first subscribes)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--only", opt.only, "scenarios to run")
+      ->check(CLI::IsMember({"all", "api", "fanout"}))
       ->capture_default_str();
   app.add_flag("--no-user-data", opt.no_user_data, "WS API: no userDataStream.subscribe");
   app.add_flag("--smoke", opt.smoke, "small counts, one run (ctest)");
@@ -539,7 +562,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
   opt.conns.clear();
-  for (std::stringstream ss(conns_text); ss.good();) {
+  const std::string conns_list = conns_text == "none" ? std::string() : conns_text;
+  for (std::stringstream ss(conns_list); !conns_list.empty() && ss.good();) {
     std::string part;
     std::getline(ss, part, ',');
     const int c = std::atoi(part.c_str());
@@ -553,6 +577,7 @@ int main(int argc, char** argv) {
     opt.runs = 1;
     opt.pairs = std::min<int64_t>(opt.pairs, 500);
     opt.changes = std::min<int64_t>(opt.changes, 2000);
+    opt.burst_changes = std::min<int64_t>(opt.burst_changes, 2000);
     opt.timeout_s = std::min<int64_t>(opt.timeout_s, 30);
   }
   auto loaded = sim::load_exchange_config(opt.config);
@@ -582,21 +607,32 @@ int main(int argc, char** argv) {
               " subscribers=%d user_data=%s nproc=%u\n",
               opt.runs, opt.pairs, opt.window, opt.changes, opt.subscribers, opt.no_user_data ? "off" : "on",
               std::thread::hardware_concurrency());
-  std::printf(
-      "\n| scenario | orders/s | p50 us | p99 us | p99.9 us | exch CPU us/order | exch CPU share | errors "
-      "|\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-  for (int conns : opt.conns) {
+  if (opt.only != "fanout") {
+    std::printf(
+        "\n| scenario | orders/s | p50 us | p99 us | p99.9 us | exch CPU us/order | exch CPU share | errors "
+        "|\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  }
+  // Scenarios: one connection with user data (Phoenix's shape: order entry and its
+  // executionReports on one session), then every --conns count without user data (pure
+  // order entry; one user-data session fed by 4 order-entry connections falls behind its
+  // events and is closed as a slow consumer on this 2-core machine).
+  std::vector<std::pair<int, bool>> scenarios;
+  if (opt.only != "fanout") {
+    if (!opt.no_user_data) scenarios.emplace_back(opt.user_data_conns, true);
+    for (int c : opt.conns) scenarios.emplace_back(c, false);
+  }
+  for (const auto& [conns, user_data] : scenarios) {
     std::vector<double> ops, p50, p99, p999, cpu, share;
     int64_t errors = 0;
     for (int r = 0; r < opt.runs; ++r) {
       ApiRun run;
-      if (!run_api(opt, cfg, api_key, pem, conns, &run)) return kExitUsage;
+      if (!run_api(opt, cfg, api_key, pem, conns, user_data, &run)) return kExitUsage;
       std::fprintf(stderr,
-                   "  api/%dconn run %d: %.0f orders/s p50 %.1f p99 %.1f p99.9 %.1f us, cpu %.2f us/order, "
+                   "  api/%dconn%s run %d: %.0f orders/s p50 %.1f p99 %.1f p99.9 %.1f us, cpu %.2f us/order, "
                    "%" PRId64 " events, %" PRId64 " errors\n",
-                   conns, r + 1, run.orders_per_s, run.p50_us, run.p99_us, run.p999_us, run.cpu_us_per_order,
-                   run.events, run.errors);
+                   conns, user_data ? "+uds" : "", r + 1, run.orders_per_s, run.p50_us, run.p99_us,
+                   run.p999_us, run.cpu_us_per_order, run.events, run.errors);
       ops.push_back(run.orders_per_s);
       p50.push_back(run.p50_us);
       p99.push_back(run.p99_us);
@@ -606,19 +642,22 @@ int main(int argc, char** argv) {
       errors += run.errors;
     }
     failed |= errors != 0;
-    std::printf("| api/%dconn (window %d) | %s | %.0f | %.0f | %.0f | %.2f | %.0f%% | %" PRId64 " |\n", conns,
-                opt.window, fmt_k(median(ops)).c_str(), median(p50), median(p99), median(p999), median(cpu),
-                median(share), errors);
+    std::printf("| api/%dconn%s (window %d) | %s | %.0f | %.0f | %.0f | %.2f | %.0f%% | %" PRId64 " |\n",
+                conns, user_data ? " + user data" : "", opt.window, fmt_k(median(ops)).c_str(), median(p50),
+                median(p99), median(p999), median(cpu), median(share), errors);
     std::fflush(stdout);
   }
-  std::printf(
-      "\n| scenario | changes/s | msg/s per subscriber (min / median / max) | msg/s total | exch CPU "
-      "ns/change | "
-      "lost | slow-consumer closes | other closes/errors |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  if (opt.only != "api") {
+    std::printf(
+        "\n| scenario | changes/s | msg/s per subscriber (min / median / max) | msg/s total | exch CPU "
+        "ns/change | exch CPU share | "
+        "lost | slow-consumer closes | other closes/errors |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  }
   for (const auto& [deflate, paced] :
        {std::pair{false, true}, std::pair{true, true}, std::pair{false, false}, std::pair{true, false}}) {
-    std::vector<double> gen, smin, smed, smax, total, cpu;
+    if (opt.only == "api") break;
+    std::vector<double> gen, smin, smed, smax, total, cpu, share;
     int64_t lost = 0, slow = 0, closes = 0, errors = 0;
     for (int r = 0; r < opt.runs; ++r) {
       FanRun run;
@@ -641,6 +680,7 @@ int main(int argc, char** argv) {
       smax.push_back(run.sub_max);
       total.push_back(run.total_msg_per_s);
       cpu.push_back(run.cpu_ns_per_change);
+      share.push_back(run.cpu_share * 100);
       lost += run.lost;
       slow += run.slow_closes;
       closes += run.closes - run.slow_closes;
@@ -649,12 +689,13 @@ int main(int argc, char** argv) {
     // A burst larger than the server's per-connection queue (max_ws_queue_*) is meant to
     // end in slow-consumer closes: reported, a failure only in the smoke run (small bursts).
     failed |= errors != 0 || ((paced || opt.smoke) && (lost != 0 || slow != 0 || closes != 0));
-    std::printf("| fanout/%s/%s (%d subs) | %s | %s / %s / %s | %s | %.0f | %" PRId64 " | %" PRId64
-                " | %" PRId64 " |\n",
+    std::printf("| fanout/%s/%s (%d subs, %s changes) | %s | %s / %s / %s | %s | %.0f | %.0f%% | %" PRId64
+                " | %" PRId64 " | %" PRId64 " |\n",
                 deflate ? "deflate" : "off", paced ? "paced" : "burst", opt.subscribers,
+                fmt_k(static_cast<double>(paced ? opt.changes : opt.burst_changes)).c_str(),
                 fmt_k(median(gen)).c_str(), fmt_k(median(smin)).c_str(), fmt_k(median(smed)).c_str(),
-                fmt_k(median(smax)).c_str(), fmt_k(median(total)).c_str(), median(cpu), lost, slow,
-                closes + errors);
+                fmt_k(median(smax)).c_str(), fmt_k(median(total)).c_str(), median(cpu), median(share), lost,
+                slow, closes + errors);
     std::fflush(stdout);
   }
   if (failed) std::printf("\nFAILED: errors, lost messages or closed subscribers (see above)\n");
