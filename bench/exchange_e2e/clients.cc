@@ -235,6 +235,7 @@ void Subscriber::abort() { impl_->conn.abort(); }
 bool Subscriber::connect() {
   if (auto ec = impl_->conn.connect(opt_.port, opt_.target, opt_.deflate)) {
     result_.error = "connect: " + ec.message();
+    progress_.store(INT64_MAX, std::memory_order_relaxed);  // nothing to wait for
     return false;
   }
   result_.connected = true;
