@@ -27,16 +27,25 @@ constexpr std::array<Int128, 39> kPow10 = [] {
   return p;
 }();
 
-// Floor and ceiling of a / b for b > 0 (C++ division truncates toward zero).
-Int128 floor_div(Int128 a, Int128 b) {
-  Int128 q = a / b;
-  if (a % b != 0 && a < 0) --q;
-  return q;
+// a / b for a >= 0 and b > 0. A 64-bit divide when both fit (the common case): libgcc's
+// 128-bit division is several times slower, and GCC does not turn a 128-bit division by
+// a constant into a multiplication.
+[[gnu::always_inline]] inline Int128 div_nonneg(Int128 a, Int128 b) {
+  constexpr Int128 kU64Max = std::numeric_limits<uint64_t>::max();
+  if (a <= kU64Max && b <= kU64Max) return static_cast<uint64_t>(a) / static_cast<uint64_t>(b);
+  return a / b;
 }
-Int128 ceil_div(Int128 a, Int128 b) {
-  Int128 q = a / b;
-  if (a % b != 0 && a > 0) ++q;
-  return q;
+
+// Floor and ceiling of a / b for b > 0 (|a| < 2^127).
+[[gnu::always_inline]] inline Int128 floor_div(Int128 a, Int128 b) {
+  if (a >= 0) return div_nonneg(a, b);
+  const Int128 q = -div_nonneg(-a, b);  // toward zero
+  return q * b == a ? q : q - 1;
+}
+[[gnu::always_inline]] inline Int128 ceil_div(Int128 a, Int128 b) {
+  if (a <= 0) return -div_nonneg(-a, b);  // toward zero
+  const Int128 q = div_nonneg(a, b);
+  return q * b == a ? q : q + 1;
 }
 Int128 floor_to(Int128 v, Int128 step) { return floor_div(v, step) * step; }
 Int128 ceil_to(Int128 v, Int128 step) { return ceil_div(v, step) * step; }
@@ -190,21 +199,21 @@ SizedLevel size_level(const Context& c, const QuoteParams& p, Int128 price, Int1
   SizedLevel out;
   Int128 qty = 0;
   if (p.size_unit == SizeUnit::kBase) {
-    qty = Int128{p.size_base.units()} * growth / kPpmPerOne;
+    qty = div_nonneg(Int128{p.size_base.units()} * growth, kPpmPerOne);
   } else {
-    const Int128 notional = sat_mul(c.size_quote_notional, growth) / kPpmPerOne;
-    qty = notional / price;
+    const Int128 notional = div_nonneg(sat_mul(c.size_quote_notional, growth), kPpmPerOne);
+    qty = div_nonneg(notional, price);
   }
   qty = std::min(qty, kInt64Max);
   if (c.max_qty > 0) qty = std::min(qty, c.max_qty);
-  if (c.max_notional >= 0) qty = std::min(qty, c.max_notional / price);
+  if (c.max_notional >= 0) qty = std::min(qty, div_nonneg(c.max_notional, price));
   qty = floor_to(qty, c.step);
   if (!passes_minimums(c, price, qty, out.filter_reason)) {
     out.outcome = QtyOutcome::kFailsFilters;
     return out;
   }
   if (skew_ppm < kPpmPerOne) {
-    qty = floor_to(qty * skew_ppm / kPpmPerOne, c.step);
+    qty = floor_to(div_nonneg(qty * skew_ppm, kPpmPerOne), c.step);
     DropReason ignored{};
     if (!passes_minimums(c, price, qty, ignored)) {
       out.outcome = QtyOutcome::kFailsSkew;
@@ -290,7 +299,7 @@ void compute_ladder(const SymbolFilters& f, const QuoteParams& p, const TopOfBoo
   // Fair price: N = b * 2^32 + (a - b) * W  (< 2^96).
   Int128 weight = kFairOne / 2;
   if (p.fair_price == FairPriceMode::kMicro && Int128{bid_qty} + ask_qty > 0) {
-    weight = (Int128{bid_qty} << kFairShift) / (Int128{bid_qty} + ask_qty);
+    weight = div_nonneg(Int128{bid_qty} << kFairShift, Int128{bid_qty} + ask_qty);
   }
   c.fair_num = (Int128{best_bid} << kFairShift) + (Int128{best_ask} - best_bid) * weight;
   const Int128 fair_units = c.fair_num >> kFairShift;  // >= best_bid > 0
@@ -309,7 +318,7 @@ void compute_ladder(const SymbolFilters& f, const QuoteParams& p, const TopOfBoo
       total >>= 1;
     }
     if (total > 0) {
-      out.base_ratio_ppm = static_cast<int64_t>(base_n * kPpmPerOne / total);
+      out.base_ratio_ppm = static_cast<int64_t>(div_nonneg(base_n * kPpmPerOne, total));
       if (p.skew.enabled) {
         const int64_t deviation = out.base_ratio_ppm - p.skew.target_base_ppm;  // [-10^6, 10^6]
         out.skew_ppm = std::clamp(deviation * kPpmPerOne / p.skew.range_ppm, -kPpmPerOne, kPpmPerOne);
@@ -338,7 +347,6 @@ void compute_ladder(const SymbolFilters& f, const QuoteParams& p, const TopOfBoo
   }
 
   const PercentPriceBySide* pp = f.percent_price ? &*f.percent_price : nullptr;
-  const Int128 unit_denominator = kFairOne * kCbpsPerOne;
 
   // ---- Bids, innermost first. Upper bounds clamp (away from the market); lower bounds drop.
   Int128 bid_cap = floor_to(Int128{best_ask} - 1, c.tick);
@@ -358,7 +366,7 @@ void compute_ladder(const SymbolFilters& f, const QuoteParams& p, const TopOfBoo
   Int128 prev = -1;
   for (int i = 0; i < p.levels; ++i) {
     const Int128 level_growth = growth;
-    growth = std::min(kGrowthCap, growth * p.size_growth_ppm / kPpmPerOne);
+    growth = std::min(kGrowthCap, div_nonneg(growth * p.size_growth_ppm, kPpmPerOne));
 
     const int64_t delta = c.half_cbps + i * p.level_step_cbps + c.shift_cbps;
     const int64_t factor = kCbpsPerOne - delta;  // (-inf, 2*10^6]
@@ -366,7 +374,8 @@ void compute_ladder(const SymbolFilters& f, const QuoteParams& p, const TopOfBoo
       drop(out, QuoteSide::kBid, i, DropReason::kPriceFilter);
       continue;
     }
-    Int128 price = floor_to(floor_div(c.fair_num * factor, unit_denominator), c.tick);
+    // floor(N * factor / (2^32 * 10^6)) as floor(floor(N * factor / 2^32) / 10^6).
+    Int128 price = floor_to(div_nonneg((c.fair_num * factor) >> kFairShift, kCbpsPerOne), c.tick);
     price = std::min(price, bid_cap);
     if (prev >= 0) price = std::min(price, prev - c.tick);
     if (price <= 0 || price < f.min_price.units()) {
@@ -381,7 +390,7 @@ void compute_ladder(const SymbolFilters& f, const QuoteParams& p, const TopOfBoo
       drop(out, QuoteSide::kBid, i, DropReason::kPriceBand);
       continue;
     }
-    const Int128 cap_qty = remaining_quote >= 0 ? remaining_quote / price : -1;
+    const Int128 cap_qty = remaining_quote >= 0 ? div_nonneg(remaining_quote, price) : -1;
     const SizedLevel sized = size_level(c, p, price, level_growth, c.bid_size_ppm, cap_qty);
     if (sized.outcome != QtyOutcome::kOk) {
       drop(out, QuoteSide::kBid, i, reason_of(sized));
@@ -407,11 +416,13 @@ void compute_ladder(const SymbolFilters& f, const QuoteParams& p, const TopOfBoo
   prev = -1;
   for (int i = 0; i < p.levels; ++i) {
     const Int128 level_growth = growth;
-    growth = std::min(kGrowthCap, growth * p.size_growth_ppm / kPpmPerOne);
+    growth = std::min(kGrowthCap, div_nonneg(growth * p.size_growth_ppm, kPpmPerOne));
 
     const int64_t delta = c.half_cbps + i * p.level_step_cbps - c.shift_cbps;
     const int64_t factor = kCbpsPerOne + delta;  // [0, ~5.2*10^7]
-    Int128 price = ceil_to(ceil_div(c.fair_num * factor, unit_denominator), c.tick);
+    // ceil(N * factor / (2^32 * 10^6)) as ceil(ceil(N * factor / 2^32) / 10^6).
+    Int128 price =
+        ceil_to(ceil_div((c.fair_num * factor + (kFairOne - 1)) >> kFairShift, kCbpsPerOne), c.tick);
     price = std::max(price, ask_floor);
     if (prev >= 0) price = std::max(price, prev + c.tick);
     if (price > kInt64Max) {
