@@ -11,9 +11,10 @@ namespace {
 __extension__ using Int128 = __int128;
 
 constexpr Int128 kInt64Max = std::numeric_limits<int64_t>::max();
-// Saturation value for quantities that do not fit: above any int64, and small enough that
-// a product with another int64-sized factor cannot be formed from it by mistake.
-constexpr Int128 kSaturated = Int128{1} << 100;
+// Saturation value for rescaled quote amounts: at least any int64 price * int64 qty
+// (< 2^126), so a saturated minimum still fails every level and a saturated maximum or
+// balance still limits none; and a sum of two stays below 2^127.
+constexpr Int128 kSaturated = Int128{1} << 126;
 // The fair price is the rational N / 2^32 (see quoter.h).
 constexpr int kFairShift = 32;
 constexpr Int128 kFairOne = Int128{1} << kFairShift;

@@ -17,7 +17,8 @@
 //     (1'000'000 is 1.0).
 //
 // The arithmetic, exactly (all intermediate products in __int128, bounded by validation,
-// so nothing can overflow; a result that does not fit int64 drops the level as kOverflow):
+// so nothing can overflow; quote amounts rescaled by 10^k saturate at 2^126, above any
+// int64 price * qty; an ask price that does not fit int64 drops the level as kOverflow):
 //   fair  F = b + (a - b) * W / 2^32, kept as the exact rational N / 2^32, where
 //         W = 2^31 for the mid and W = floor(2^32 * bid_qty / (bid_qty + ask_qty)) for the
 //         micro-price (so the micro-price is rounded toward the bid by < 2^-32 of the spread).
@@ -30,20 +31,28 @@
 //   asks sell more eagerly; and the bid sizes shrink by sigma * max_size_skew (the asks'
 //   when sigma < 0). Rounding a price away from the fair price only ever widens the spread,
 //   so the ladder's own spread is >= 2h of F >= min_spread.
-//   size i = size * g_i / 10^6 with g_0 = 10^6, g_i = floor(g_{i-1} * growth / 10^6), then
-//         (quote sizing) / price, then the skew factor, each rounded DOWN, then DOWN to step.
+//   size i = size * g_i / 10^6 with g_0 = 10^6, g_i = floor(g_{i-1} * growth / 10^6);
+//         with quote sizing, divided by the level's final price; cut to LOT_SIZE max and
+//         NOTIONAL max; DOWN to step; times the side's skew factor, DOWN to step; cut to
+//         the balance left, DOWN to step. Every division rounds DOWN.
 //
 // Then each level, innermost first, is moved only AWAY from the market (never toward it):
 //   bids: <= best ask - 1 unit (a LIMIT_MAKER must not take), <= ref * bidMultiplierUp,
-//         <= previous kept bid - tick (strictly decreasing, no duplicate prices);
-//   asks: >= best bid + 1 unit, >= ref * askMultiplierDown, >= previous kept ask + tick,
-//         > our own best bid (no self-cross);
-// and is DROPPED (with a DropReason) when it still fails a bound that would need a move
-// toward the market (bid < ref * bidMultiplierDown, ask > ref * askMultiplierUp, PRICE_FILTER
-// min/max, price <= 0, the price band), or its size fails LOT_SIZE min / (MIN_)NOTIONAL
-// min after rounding. Sizes above LOT_SIZE max or NOTIONAL max are cut to the max; with
-// limit_to_balance, the ladder never asks to sell more base or spend more quote than given
-// (inner levels get the balance first).
+//         <= PRICE_FILTER max, <= previous kept bid - tick (strictly decreasing, no
+//         duplicate prices);
+//   asks: >= best bid + 1 unit, >= our own best bid + 1 unit (no self-cross),
+//         >= ref * askMultiplierDown, >= PRICE_FILTER min, >= previous kept ask + tick;
+// and is DROPPED (with a DropReason) when it still fails a bound that only a move toward
+// the market would satisfy:
+//   bids: price <= 0 or < PRICE_FILTER min (kPriceFilter), < ref * bidMultiplierDown
+//         (kPercentPrice), > price_ceiling (kPriceBand);
+//   asks: > int64 (kOverflow), > PRICE_FILTER max (kPriceFilter), > ref * askMultiplierUp
+//         (kPercentPrice), < price_floor (kPriceBand);
+//   sizes: below LOT_SIZE min (or 0) or minNotional after rounding (kMinQty, kMinNotional),
+//         or only because of the skew's cut (kInventorySkew) or the balance cap (kBalance).
+// Sizes above LOT_SIZE max or NOTIONAL max are cut to the max. With limit_to_balance, the
+// ladder never sells more base or spends more quote than Balances holds (inner levels get
+// the balance first). Levels are dropped individually: a deeper level may still quote.
 //
 // Thread safety: compute_ladder() is reentrant (reads its inputs, writes only `out`).
 

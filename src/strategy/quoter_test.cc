@@ -390,6 +390,7 @@ TEST(QuoterTest, FullSizeSkewDropsTheSideThatAddsToTheDeviation) {
   const Ladder l = compute_ladder(base_filters(), p, base_book(), Balances{Qty(1000), 0});
   EXPECT_TRUE(l.bids.empty());
   EXPECT_EQ(l.bid_state, SideState::kInventorySkew);
+  ASSERT_FALSE(dropped(l, QuoteSide::kBid).empty());
   EXPECT_EQ(dropped(l, QuoteSide::kBid).front().second, DropReason::kInventorySkew);
   EXPECT_EQ(l.asks.size(), 3u);
 }
@@ -566,6 +567,30 @@ TEST(QuoterTest, HugePricesNearInt64LimitsDoNotOverflow) {
             (std::vector<std::pair<int, DropReason>>{{1, DropReason::kPriceFilter},
                                                      {2, DropReason::kPriceFilter}}));
   EXPECT_EQ(prices(tiny.asks), (V{2, 3, 4}));
+}
+
+TEST(QuoterTest, NotionalChecksStayExactAtExtremeScales) {
+  // Prices and quantities at 18 decimals, quote at 0: a 5-quote minimum is 5 * 10^36
+  // notional units, beyond 2^100 yet within reach of int64 * int64 products.
+  SymbolFilters f = base_filters();
+  f.price_scale = 18;
+  f.qty_scale = 18;
+  f.quote_scale = 0;
+  f.min_notional_quote_units = 5;
+  QuoteParams p = base_params();
+  p.levels = 1;
+  p.half_spread_cbps = 0;
+  const int64_t one = 1'000'000'000'000'000'000;                       // 1.0
+  const TopOfBook book = base_book(one, one + 1'000'000'000'000'000);  // 1.0 / 1.001
+  p.size_base = Qty(one);                                              // ~1 quote: too small
+  Ladder l = compute_ladder(f, p, book, base_balances());
+  EXPECT_TRUE(l.bids.empty());
+  EXPECT_EQ(dropped(l, QuoteSide::kBid),
+            (std::vector<std::pair<int, DropReason>>{{0, DropReason::kMinNotional}}));
+  p.size_base = Qty(6 * one);  // ~6 quote
+  l = compute_ladder(f, p, book, base_balances());
+  EXPECT_EQ(l.bids.size(), 1u);
+  EXPECT_EQ(l.asks.size(), 1u);
 }
 
 TEST(QuoterTest, ReusedLadderKeepsItsCapacity) {
