@@ -162,7 +162,7 @@ struct Context {
   Int128 tick = 0;
   Int128 step = 0;
   Int128 min_qty = 0;                 // 0 = none
-  Int128 max_qty = 0;                 // on the step grid; 0 = none
+  Int128 max_qty = -1;                // on the step grid (may be 0); -1 = none
   Int128 min_notional = 0;            // notional units, rounded up; 0 = none
   Int128 max_notional = -1;           // notional units, rounded down; -1 = none
   Int128 size_quote_notional = 0;     // size_quote_units in notional units (kQuote)
@@ -206,7 +206,7 @@ SizedLevel size_level(const Context& c, const QuoteParams& p, Int128 price, Int1
     qty = div_nonneg(notional, price);
   }
   qty = std::min(qty, kInt64Max);
-  if (c.max_qty > 0) qty = std::min(qty, c.max_qty);
+  if (c.max_qty >= 0) qty = std::min(qty, c.max_qty);
   if (c.max_notional >= 0) qty = std::min(qty, div_nonneg(c.max_notional, price));
   qty = floor_to(qty, c.step);
   if (!passes_minimums(c, price, qty, out.filter_reason)) {
