@@ -106,6 +106,15 @@ int run(const Options& opt) {
   }
 
   boost::asio::io_context ioc(1);
+  // Signals are caught before the "listening" line goes out, so a supervisor that stops us
+  // right after it still gets a clean stop.
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  sim::ExchangeServer* running = nullptr;
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log_line("INFO", "exchange_stopping", "signal=" + std::to_string(signo));
+    if (running != nullptr) running->stop();
+  });
   auto server = sim::ExchangeServer::start(ioc, cfg.server, **exchange, *streams, market.get(), clock);
   if (!server.ok()) {
     log_line("ERROR", "listen_failed",
@@ -113,6 +122,7 @@ int run(const Options& opt) {
                  server.error().message + "\"");
     return kExitRuntime;
   }
+  running = server->get();
   const uint16_t port = (*server)->port();
   log_line("INFO", "exchange_started",
            std::string("version=") + PHOENIX_VERSION + " config=" + opt.config_path +
@@ -122,12 +132,6 @@ int run(const Options& opt) {
   std::printf("phoenix-exchange listening on %s:%u\n", cfg.server.host.c_str(), static_cast<unsigned>(port));
   std::fflush(stdout);
 
-  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    log_line("INFO", "exchange_stopping", "signal=" + std::to_string(signo));
-    (*server)->stop();
-  });
   try {
     ioc.run();
   } catch (const std::exception& e) {
