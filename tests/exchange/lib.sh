@@ -28,6 +28,10 @@ make_exchange_config() {
 # passed on, e.g. --config F --no-market); sets EX_PID and EX_PORT; its output goes to
 # $TEST_TMP/exchange.out / exchange.err.
 start_exchange() {
+  # Emptied here, not by the child's redirection: the wait below must never read the
+  # previous run's "listening" line before the new process has truncated the file.
+  : >"$TEST_TMP/exchange.out"
+  : >"$TEST_TMP/exchange.err"
   "$PHOENIX_EXCHANGE_BIN" --listen 127.0.0.1:0 "$@" >"$TEST_TMP/exchange.out" 2>"$TEST_TMP/exchange.err" &
   EX_PID=$!
   TEST_PIDS+=("$EX_PID")
