@@ -187,6 +187,27 @@ HttpReplyOut ServerCore::handle_admin(std::string_view method, std::string_view 
     log_fault("delay", "ms=" + std::to_string(ms));
     return reply(200, R"({"ok":true})");
   }
+  if (path == "/admin/deposit") {
+    if (!post) return wrong_method("POST");
+    PHOENIX_CHECK(check_names(q, {"account", "asset", "amount"}));
+    for (const char* name : {"account", "asset", "amount"}) {
+      const std::string* v = find(q, name);
+      if (v == nullptr || v->empty()) {
+        return bad({name, "missing parameter '" + std::string(name) + "'"});
+      }
+    }
+    const std::string& account = *find(q, "account");
+    const std::string& asset = *find(q, "asset");
+    const std::string& amount = *find(q, "amount");
+    if (auto st = exchange_.admin_deposit(account, asset, amount); !st.ok()) {
+      const std::string param = st.error().message.starts_with("unknown account") ? "account"
+                                : st.error().message.starts_with("unknown asset") ? "asset"
+                                                                                  : "amount";
+      return bad({param, st.error().message});
+    }
+    log_fault("deposit", "account=" + account + " asset=" + asset + " amount=" + amount);
+    return reply(200, R"({"ok":true})");
+  }
   if (path == "/admin/reject") {
     if (!post) return wrong_method("POST");
     PHOENIX_CHECK(check_names(q, {"count", "code"}));

@@ -120,6 +120,12 @@ class Exchange {
   // The next `count` order placements (REST or WS API, not place_internal) are rejected
   // with this Binance error code and its usual message (and HTTP status 400).
   virtual void inject_order_rejects(int count, int code) = 0;
+  // A deposit: credits `amount` (a decimal string within the asset's precision, > 0) of
+  // `asset` to the account whose config name is `account`. Its user data subscriptions get
+  // balanceUpdate, then outboundAccountPosition. A specific error for an unknown account or
+  // asset or a bad amount; nothing changes then.
+  virtual core::Status admin_deposit(std::string_view account, std::string_view asset,
+                                     std::string_view amount) = 0;
 
   // ---- Metrics: appends Prometheus text-format samples (HELP/TYPE included), all named
   // phoenix_exchange_* (orders by result, rejects by code, REST/WS-API requests by

@@ -619,6 +619,49 @@ void ExchangeImpl::inject_order_rejects(int count, int code) {
   inject_code_ = code;
 }
 
+core::Status ExchangeImpl::admin_deposit(std::string_view account, std::string_view asset,
+                                         std::string_view amount) {
+  const auto found = std::find_if(accounts_.begin(), accounts_.end(), [&](const auto& a) {
+    return !a.second.internal && a.second.name == account;
+  });
+  if (found == accounts_.end()) {
+    return core::Error(core::ErrorCode::kNotFound, "unknown account '" + std::string(account) + "'");
+  }
+  const auto asset_id = engine_.accounts().find_asset(asset);
+  if (!asset_id) return core::Error(core::ErrorCode::kNotFound, "unknown asset '" + std::string(asset) + "'");
+  const int scale = engine_.accounts().asset(*asset_id).scale;
+  auto units = core::parse_units(amount, scale);
+  if (!units.ok() || *units <= 0) {
+    return core::Error(core::ErrorCode::kInvalidArgument, "amount must be a positive decimal with at most " +
+                                                              std::to_string(scale) + " decimals, got '" +
+                                                              std::string(amount) + "'");
+  }
+  const AccountId id = found->first;
+  if (auto st = engine_.deposit(id, asset, *units); !st.ok()) return st;
+  ++deposits_;
+  const int64_t now = now_ms();
+  JsonWriter update;
+  update.begin_object()
+      .kv("e", "balanceUpdate")
+      .kv("E", now)
+      .kv("a", asset)
+      .kv("d", core::format_units(*units, scale))
+      .kv("T", now)
+      .end_object();
+  send_user_event(id, update.take());
+  const Balance b = engine_.accounts().balance(id, *asset_id);
+  JsonWriter position;
+  position.begin_object().kv("e", "outboundAccountPosition").kv("E", now).kv("u", now).key("B").begin_array();
+  position.begin_object()
+      .kv("a", asset)
+      .kv("f", core::format_units(b.free_units, scale))
+      .kv("l", core::format_units(b.locked_units, scale))
+      .end_object();
+  position.end_array().end_object();
+  send_user_event(id, position.take());
+  return core::Status();
+}
+
 // ---------------------------------------------------------------------------------------
 // Metrics
 
@@ -662,6 +705,8 @@ void ExchangeImpl::append_metrics(std::string* out) const {
   *out += "phoenix_exchange_trades_total " + std::to_string(trades_total_) + "\n";
   header("phoenix_exchange_user_data_events_total", "counter", "User data events sent to subscriptions.");
   *out += "phoenix_exchange_user_data_events_total " + std::to_string(user_events_) + "\n";
+  header("phoenix_exchange_deposits_total", "counter", "Deposits credited through the admin API.");
+  *out += "phoenix_exchange_deposits_total " + std::to_string(deposits_) + "\n";
   size_t subscriptions = 0;
   for (const auto& [id, session] : sessions_) subscriptions += session.subscriptions.size();
   header("phoenix_exchange_ws_api_sessions", "gauge", "Open WebSocket API sessions.");

@@ -78,6 +78,8 @@ class ExchangeImpl final : public Exchange {
 
   std::string admin_open_orders_json(std::string_view symbol) const override;
   void inject_order_rejects(int count, int code) override;
+  core::Status admin_deposit(std::string_view account, std::string_view asset,
+                             std::string_view amount) override;
   void append_metrics(std::string* out) const override;
 
   // ---- The API operations (trading_ops.cc), shared by REST and the WebSocket API. The
@@ -280,6 +282,7 @@ class ExchangeImpl final : public Exchange {
   uint64_t injected_rejects_ = 0;
   uint64_t trades_total_ = 0;
   uint64_t user_events_ = 0;
+  uint64_t deposits_ = 0;  // admin_deposit calls that credited an account
 };
 
 }  // namespace phoenix::sim

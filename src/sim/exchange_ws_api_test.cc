@@ -178,6 +178,44 @@ TEST_F(ExchangeWsApiTest, LogonFlow) {
   EXPECT_EQ(jint(after, "/error/code"), -1102);
 }
 
+TEST_F(ExchangeWsApiTest, AdminDepositSendsBalanceUpdateThenPosition) {
+  auto s = h_.ws_open();
+  ASSERT_EQ(
+      jint(h_.ws(s, "userDataStream.subscribe.signature", {}, Sign::kHmac, kBobKey, kBobSecret), "/status"),
+      200);
+  h_.take_events(s);
+  ASSERT_TRUE(h_.ex().admin_deposit("bob", "BTC", "0.5").ok());
+  auto events = h_.take_events(s);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(jstr(events[0], "/event/e"), "balanceUpdate");
+  EXPECT_EQ(jstr(events[0], "/event/a"), "BTC");
+  EXPECT_EQ(jstr(events[0], "/event/d"), "0.50000000");
+  EXPECT_EQ(jint(events[0], "/event/T"), h_.now_ms());
+  EXPECT_EQ(jstr(events[1], "/event/e"), "outboundAccountPosition");
+  EXPECT_EQ(jstr(events[1], "/event/B/0/a"), "BTC");
+  EXPECT_EQ(jstr(events[1], "/event/B/0/f"), "10.50000000");  // 10 at start
+  // Alice's deposit does not reach Bob's subscription.
+  ASSERT_TRUE(h_.ex().admin_deposit("alice", "BTC", "1").ok());
+  EXPECT_TRUE(h_.take_events(s).empty());
+  // Errors change nothing.
+  auto unknown = h_.ex().admin_deposit("carol", "BTC", "1");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message, "unknown account 'carol'");
+  EXPECT_EQ(h_.ex().admin_deposit("bob", "DOGE", "1").error().message, "unknown asset 'DOGE'");
+  for (const char* bad : {"0", "-1", "1.000000001", "abc", ""}) {
+    auto r = h_.ex().admin_deposit("bob", "BTC", bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("amount must be a positive decimal with at most 8 decimals"),
+              std::string::npos)
+        << r.error().message;
+  }
+  EXPECT_TRUE(h_.take_events(s).empty());
+  auto account = h_.signed_rest("GET", "/api/v3/account", "", {}, kBobKey, kBobSecret);
+  EXPECT_NE(account.body.find(R"({"asset":"BTC","free":"10.50000000","locked":"0.00000000"})"),
+            std::string::npos)
+      << account.body;
+}
+
 TEST_F(ExchangeWsApiTest, SubscribeAndUnsubscribe) {
   auto s = h_.ws_open();
   auto no_logon = h_.ws(s, "userDataStream.subscribe", {}, Sign::kNone);

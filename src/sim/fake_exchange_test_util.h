@@ -121,6 +121,9 @@ class FakeExchange : public Exchange {
 
   std::string admin_open_orders_json(std::string_view /*symbol*/) const override { return "[]"; }
   void inject_order_rejects(int /*count*/, int /*code*/) override {}
+  core::Status admin_deposit(std::string_view, std::string_view, std::string_view) override {
+    return core::Error(core::ErrorCode::kUnavailable, "not in the fake");
+  }
   void append_metrics(std::string* /*out*/) const override {}
 
  private:

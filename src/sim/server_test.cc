@@ -564,6 +564,13 @@ TEST_F(ExchangeServerTest, AdminStallDelayRejectOrdersDepthFault) {
   ASSERT_EQ(exchange_.rejects.size(), 1u);
   EXPECT_EQ(exchange_.rejects[0], std::make_pair(3, -2010));
 
+  EXPECT_EQ(http("POST", "/admin/deposit?account=demo&asset=USDC&amount=250.5").result_int(), 200u);
+  EXPECT_EQ(exchange_.deposits, (std::vector<std::string>{"demo USDC 250.5"}));
+  auto no_such = http("POST", "/admin/deposit?account=nobody&asset=USDC&amount=1");
+  EXPECT_EQ(no_such.result_int(), 400u);
+  EXPECT_TRUE(contains(no_such.body(), R"("param":"account")")) << no_such.body();
+  EXPECT_EQ(http("POST", "/admin/deposit?account=demo&asset=USDC").result_int(), 400u);
+
   auto orders = http("GET", "/admin/orders?symbol=SOLUSDC");
   EXPECT_EQ(orders.result_int(), 200u);
   EXPECT_EQ(orders.body(), R"([{"account":"demo","symbol":"SOLUSDC","orderId":1}])");

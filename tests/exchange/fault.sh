@@ -79,6 +79,35 @@ case "$fault" in
     out=$(admin POST "/admin/stall?ms=abc"); expect_eq "$(admin_status)" 400 "a bad admin parameter: 400"
     expect_contains "$out" "ms" "the error names the parameter"
     ;;
+  deposit)  # an admin deposit reaches the account's user data as balanceUpdate
+    start_exchange --config configs/exchange.yaml
+    out=$(/usr/bin/python3 - "$EX_PORT" "$PHOENIX_SOURCE_DIR" <<'PY'
+import asyncio, json, sys, time, urllib.request, websockets
+sys.path.insert(0, sys.argv[2] + "/tests/exchange")
+import xclient
+async def main():
+    hmac_key, secret, _, _ = xclient.demo_keys()
+    async with websockets.connect("ws://127.0.0.1:%s/ws-api/v3" % sys.argv[1], compression=None) as ws:
+        params = {"apiKey": hmac_key, "timestamp": int(time.time() * 1000)}
+        payload = "&".join("%s=%s" % (k, params[k]) for k in sorted(params))
+        import hashlib, hmac
+        params["signature"] = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+        await ws.send(json.dumps({"id": 1, "method": "userDataStream.subscribe.signature", "params": params}))
+        await asyncio.wait_for(ws.recv(), timeout=5)
+        req = urllib.request.Request("http://127.0.0.1:%s/admin/deposit?account=demo&asset=USDC&amount=123.45" % sys.argv[1], method="POST")
+        urllib.request.urlopen(req, timeout=5).read()
+        events = []
+        while len(events) < 2:
+            events.append(json.loads(await asyncio.wait_for(ws.recv(), timeout=5))["event"])
+        print(json.dumps({"first": events[0], "second": events[1]["e"]}))
+asyncio.run(main())
+PY
+)
+    echo "  $out"
+    expect_eq "$(jf "$out" 'd["first"]["e"]')" balanceUpdate "balanceUpdate first"
+    expect_eq "$(jf "$out" 'd["first"]["d"]')" 123.45000000 "with the deposited amount"
+    expect_eq "$(jf "$out" 'd["second"]')" outboundAccountPosition "then outboundAccountPosition"
+    ;;
   accept_close)
     start_exchange --config configs/exchange.yaml
     admin POST "/admin/accept_close?seconds=2" >/dev/null; expect_eq "$(admin_status)" 200 "admin accept_close accepted"

@@ -87,6 +87,14 @@ class FakeExchange final : public Exchange {
   }
   std::vector<std::pair<int, int>> rejects;  // (count, code)
   void inject_order_rejects(int count, int code) override { rejects.emplace_back(count, code); }
+  core::Status admin_deposit(std::string_view account, std::string_view asset,
+                             std::string_view amount) override {
+    if (account != "demo")
+      return core::Error(core::ErrorCode::kNotFound, "unknown account '" + std::string(account) + "'");
+    deposits.push_back(std::string(account) + " " + std::string(asset) + " " + std::string(amount));
+    return core::Status();
+  }
+  std::vector<std::string> deposits;
   void append_metrics(std::string* out) const override {
     out->append("# HELP phoenix_exchange_fake_rest_requests_total REST requests seen by the fake.\n");
     out->append("# TYPE phoenix_exchange_fake_rest_requests_total counter\n");
