@@ -39,7 +39,7 @@ struct HttpRequestIn {
 
 struct HttpReplyOut {
   int status = 200;
-  std::string body;  // JSON
+  std::string body;                                          // JSON
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. X-MBX-USED-WEIGHT-1M, Retry-After
 };
 
@@ -98,8 +98,8 @@ class Exchange {
   // ---- The synthetic market's order entry: no keys, no signatures, no rate limits;
   // filters (except PERCENT_PRICE_BY_SIDE) and balances still apply. Events still reach
   // the listener (and the user data of any bot order it fills).
-  virtual core::Result<AccountId> add_market_account(std::string name,
-                                                     std::vector<std::pair<std::string, int64_t>> balances) = 0;
+  virtual core::Result<AccountId> add_market_account(
+      std::string name, std::vector<std::pair<std::string, int64_t>> balances) = 0;
   virtual PlaceResult place_internal(const NewOrder& order) = 0;
   virtual core::Status cancel_internal(std::string_view symbol, AccountId account, OrderId id) = 0;
 
@@ -120,6 +120,12 @@ class Exchange {
   // The next `count` order placements (REST or WS API, not place_internal) are rejected
   // with this Binance error code and its usual message (and HTTP status 400).
   virtual void inject_order_rejects(int count, int code) = 0;
+  // A deposit: credits `amount` (a decimal string within the asset's precision, > 0) of
+  // `asset` to the account whose config name is `account`. Its user data subscriptions get
+  // balanceUpdate, then outboundAccountPosition. A specific error for an unknown account or
+  // asset or a bad amount; nothing changes then.
+  virtual core::Status admin_deposit(std::string_view account, std::string_view asset,
+                                     std::string_view amount) = 0;
 
   // ---- Metrics: appends Prometheus text-format samples (HELP/TYPE included), all named
   // phoenix_exchange_* (orders by result, rejects by code, REST/WS-API requests by

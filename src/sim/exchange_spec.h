@@ -20,10 +20,10 @@ namespace phoenix::sim {
 // A symbol as exchangeInfo shows it: the engine's SymbolSpec plus the filters the
 // exchange checks before an order reaches the engine.
 struct ExchangeSymbolSpec {
-  SymbolSpec engine;                // name, assets, scales, tick, step, min/max qty, min notional
-  int64_t min_price_units = 0;      // PRICE_FILTER minPrice (0 = off)
-  int64_t max_price_units = 0;      // PRICE_FILTER maxPrice (0 = off)
-  int64_t max_notional_units = 0;   // NOTIONAL maxNotional, quote units (0 = off)
+  SymbolSpec engine;               // name, assets, scales, tick, step, min/max qty, min notional
+  int64_t min_price_units = 0;     // PRICE_FILTER minPrice (0 = off)
+  int64_t max_price_units = 0;     // PRICE_FILTER maxPrice (0 = off)
+  int64_t max_notional_units = 0;  // NOTIONAL maxNotional, quote units (0 = off)
   // PERCENT_PRICE_BY_SIDE multipliers in basis points (50000 = 5, 2000 = 0.2), applied to
   // the reference price (last trade, else the mid, else no check).
   int64_t bid_multiplier_up_bps = 50000;
@@ -38,7 +38,7 @@ struct ExchangeSymbolSpec {
 enum class KeyType : uint8_t { kHmac, kEd25519 };
 
 struct ApiKeySpec {
-  std::string api_key;         // the X-MBX-APIKEY value
+  std::string api_key;  // the X-MBX-APIKEY value
   KeyType type = KeyType::kHmac;
   std::string hmac_secret;     // kHmac: the shared secret
   std::string ed25519_public;  // kEd25519: the public key, PEM ("-----BEGIN PUBLIC KEY-----...")

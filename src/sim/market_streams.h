@@ -12,7 +12,17 @@
 // shared by every subscriber.
 //
 // Threading: single-threaded, the exchange's event loop. Time: tick(now_ms) drives the
-// periodic streams; the server calls it (every 10 ms or so).
+// periodic streams; the server calls it (every 10 ms or so) with the exchange clock's wall
+// ms. Periodic events are due at multiples of their interval and carry E = that tick's
+// now_ms; trade/aggTrade carry E = max(the latest tick's now_ms, the trade's T), so with
+// ticks every 10 ms E lags the wall clock by at most 10 ms.
+//
+// Diff depth: an event lists every level touched since the previous one with its current
+// absolute quantity ("0.00000000" = removed), U = previous u + 1, u = book_update_id now;
+// no event when nothing changed. With nobody subscribed the sequence just follows the
+// book, so a new subscriber's first event starts where the book is. aggTrade aggregates
+// consecutive fills of one taker order at one price (Binance's rule), flushed when the
+// price changes and at on_book_settled.
 
 #include <cstdint>
 #include <memory>
@@ -27,9 +37,9 @@
 namespace phoenix::sim {
 
 struct StreamMessage {
-  std::string_view stream;                     // "ethusdc@bookTicker"
-  std::shared_ptr<const std::string> raw;      // the bare payload (for /ws/<stream>)
-  std::shared_ptr<const std::string> combined; // {"stream":"...","data":<raw>}
+  std::string_view stream;                      // "ethusdc@bookTicker"
+  std::shared_ptr<const std::string> raw;       // the bare payload (for /ws/<stream>)
+  std::shared_ptr<const std::string> combined;  // {"stream":"...","data":<raw>}
 };
 
 class StreamSubscriber {
@@ -85,18 +95,25 @@ struct MarketSimSpec {
   uint64_t seed = 1;
   int64_t step_ms = 100;  // how often the walk moves and flow arrives
   struct Symbol {
-    std::string name;                 // "ETHUSDC"
-    int64_t start_price_units = 0;    // the first mid
-    int64_t volatility_bps = 2;       // std-dev of one step's move, in bps of the mid
+    std::string name;                    // "ETHUSDC"
+    int64_t start_price_units = 0;       // the first mid
+    int64_t volatility_bps = 2;          // std-dev of one step's move, in bps of the mid
     int64_t jump_probability_ppm = 500;  // per step
     int64_t jump_bps = 50;
-    int levels = 10;                  // background levels per side
-    int64_t level_qty_units = 0;      // size per level (0 = a sensible default from min notional)
+    int levels = 10;              // background levels per side
+    int64_t level_qty_units = 0;  // size per level (0 = a sensible default from min notional)
     int64_t half_spread_ticks = 1;
     int64_t taker_rate_per_s = 5;     // mean taker orders per second (Poisson)
     int64_t taker_qty_units = 0;      // mean taker size (0 = a sensible default)
+    int64_t level_spacing_ticks = 0;  // distance between background levels (0 = ~0.5 bp of the start mid)
   };
   std::vector<Symbol> symbols;
+  // Each market account starts with this many times the notional (quote) and size (base)
+  // of one background level in each of its symbol's assets. When an order is refused for
+  // insufficient balance, the simulator opens a fresh account funded the same way.
+  int64_t funding_multiple = 1'000'000;
+  // A tick far in the future runs at most this many steps and then jumps to now_ms.
+  int64_t max_catch_up_steps = 100;
 };
 
 class MarketSimulator {
@@ -106,6 +123,13 @@ class MarketSimulator {
   // Advances the market to now_ms (one or more steps); the first call seeds the books.
   virtual void tick(int64_t now_ms) = 0;
   virtual void append_metrics(std::string* out) const = 0;
+
+  // Introspection (tests, admin): the simulated mid of `symbol` in price units (0 if the
+  // symbol is not simulated), the simulator's resting orders over all symbols, and the
+  // accounts it has opened so far (in order of creation).
+  virtual int64_t mid_price_units(std::string_view symbol) const = 0;
+  virtual size_t resting_orders() const = 0;
+  virtual std::vector<AccountId> accounts() const = 0;
 };
 
 }  // namespace phoenix::sim

@@ -408,8 +408,22 @@ size_t MatchingEngine::cancel_all(std::string_view symbol, AccountId account, st
   return ids.size();
 }
 
+const Order* MatchingEngine::find_open(std::string_view symbol, OrderId id) const {
+  const OrderBook* b = book(symbol);
+  return b == nullptr ? nullptr : b->find(id);
+}
+
+OrderId MatchingEngine::find_open_by_client_id(std::string_view symbol, AccountId account,
+                                               std::string_view client_id) const {
+  auto found = symbols_.find(symbol);
+  if (found == symbols_.end()) return 0;
+  auto it = found->second->client_ids.find({account, std::string(client_id)});
+  return it == found->second->client_ids.end() ? 0 : it->second;
+}
+
 core::Status MatchingEngine::amend_keep_priority(std::string_view symbol, AccountId account, OrderId id,
-                                                 int64_t new_qty_units, std::vector<Event>* out) {
+                                                 int64_t new_qty_units, std::vector<Event>* out,
+                                                 std::string_view new_client_id) {
   SymbolState* s = find_symbol(symbol);
   if (s == nullptr) return core::Error{core::ErrorCode::kNotFound, "unknown symbol"};
   Order* o = s->book.find(id);
@@ -417,6 +431,16 @@ core::Status MatchingEngine::amend_keep_priority(std::string_view symbol, Accoun
   if (new_qty_units <= o->executed_qty_units || new_qty_units >= o->orig_qty_units ||
       new_qty_units % s->spec.step_units != 0) {
     return core::Error{core::ErrorCode::kRejected, std::string(to_string(RejectReason::kBadAmend))};
+  }
+  const bool rename = !new_client_id.empty() && new_client_id != o->client_id;
+  if (rename && s->client_ids.contains({account, std::string(new_client_id)})) {
+    return core::Error{core::ErrorCode::kRejected,
+                       std::string(to_string(RejectReason::kDuplicateClientOrderId))};
+  }
+  if (rename) {
+    s->client_ids.erase({account, o->client_id});
+    o->client_id = std::string(new_client_id);
+    s->client_ids.emplace(std::make_pair(account, o->client_id), id);
   }
   const int64_t remaining = new_qty_units - o->executed_qty_units;
   // What the smaller order still needs locked; a buy keeps its rounding slack bounded

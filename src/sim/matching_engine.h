@@ -172,8 +172,16 @@ class MatchingEngine {
   size_t cancel_all(std::string_view symbol, AccountId account, std::vector<Event>* out);
   // Keep-priority amend: reduces the order's quantity to `new_qty_units`, which must
   // be below its current quantity and above what has executed; surplus lock released.
+  // A non-empty `new_client_id` renames the order (an error if another open order of
+  // the account on the symbol has it).
   core::Status amend_keep_priority(std::string_view symbol, AccountId account, OrderId id,
-                                   int64_t new_qty_units, std::vector<Event>* out);
+                                   int64_t new_qty_units, std::vector<Event>* out,
+                                   std::string_view new_client_id = {});
+  // The resting order with this id, or null.
+  const Order* find_open(std::string_view symbol, OrderId id) const;
+  // The id of the account's open order with this client id on the symbol, or 0.
+  OrderId find_open_by_client_id(std::string_view symbol, AccountId account,
+                                 std::string_view client_id) const;
 
   const Accounts& accounts() const { return accounts_; }
   int64_t fees_collected(AssetId asset) const;

@@ -15,6 +15,22 @@ std::optional<Order> take(Levels& levels, int64_t price_units, std::list<Order>:
   return order;
 }
 
+int64_t level_sum(const std::list<Order>& level) {
+  int64_t sum = 0;
+  for (const Order& o : level) sum += o.remaining_qty_units();
+  return sum;
+}
+
+template <class Levels>
+std::vector<std::pair<int64_t, int64_t>> aggregate(const Levels& levels, size_t max_levels) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (const auto& [price, level] : levels) {
+    if (out.size() >= max_levels) break;
+    out.emplace_back(price, level_sum(level));
+  }
+  return out;
+}
+
 template <class Levels>
 void visit_levels(const Levels& levels, const std::function<bool(const Order&)>& visit) {
   for (const auto& [price, level] : levels) {
@@ -100,6 +116,19 @@ std::vector<OrderId> OrderBook::orders_of(AccountId account) const {
     if (loc.it->account == account) ids.push_back(id);
   }
   return ids;
+}
+
+std::vector<std::pair<int64_t, int64_t>> OrderBook::levels(Side side, size_t max_levels) const {
+  return side == Side::kBuy ? aggregate(bids_, max_levels) : aggregate(asks_, max_levels);
+}
+
+int64_t OrderBook::level_qty(Side side, int64_t price_units) const {
+  if (side == Side::kBuy) {
+    auto it = bids_.find(price_units);
+    return it == bids_.end() ? 0 : level_sum(it->second);
+  }
+  auto it = asks_.find(price_units);
+  return it == asks_.end() ? 0 : level_sum(it->second);
 }
 
 }  // namespace phoenix::sim

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace phoenix::sim {
@@ -68,6 +69,11 @@ class OrderBook {
   void visit(Side side, const std::function<bool(const Order&)>& visit) const;
   // Ids of the resting orders of `account`, in no particular order.
   std::vector<OrderId> orders_of(AccountId account) const;
+  // Aggregated levels of `side`, best first: (price units, summed remaining qty units),
+  // at most `max_levels` of them.
+  std::vector<std::pair<int64_t, int64_t>> levels(Side side, size_t max_levels) const;
+  // Summed remaining quantity at one price (0 when the level is empty).
+  int64_t level_qty(Side side, int64_t price_units) const;
 
  private:
   using Level = std::list<Order>;
