@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "binance/control_messages.h"
 #include "telemetry/log.h"
 
 namespace phoenix::md {
@@ -21,6 +24,8 @@ constexpr int64_t kSnapshotRetryMs = 1000;
 // connection's ReconnectPolicy applies on top).
 constexpr int64_t kMinRotateIntervalNs = 5'000'000'000;
 constexpr int kSnapshotLimit = 1000;
+// A LIST_SUBSCRIPTIONS or SUBSCRIBE not answered within this is given up (noted once).
+constexpr int64_t kControlReplyTimeoutMs = 5000;
 constexpr int kPriceScale = 8;  // Binance writes market data with 8 decimals
 constexpr int kQtyScale = 8;
 
@@ -58,7 +63,7 @@ class Feed::Connection final : public net::ManagedWsHandler {
   Connection(Feed& feed, size_t index, std::string name)
       : feed_(feed), index_(index), name_(std::move(name)) {}
 
-  void on_open(const net::ManagedWsOpen& /*open*/) override { feed_.on_connection_open(index_); }
+  void on_open(const net::ManagedWsOpen& open) override { feed_.on_connection_open(index_, open.rotation); }
   void on_message(std::string_view payload, int64_t recv_ns) override {
     feed_.on_connection_message(index_, payload, recv_ns);
   }
@@ -71,6 +76,20 @@ class Feed::Connection final : public net::ManagedWsHandler {
   bool recycled_for_stale = false;  // set when recycled for all-stale; cleared by fresh data
   bool up = false;
   int64_t last_rotate_ns = 0;  // monotonic time of the last serverShutdown rotation; 0 = never
+
+  // Subscription checks. `streams` are the URL's streams, as sent (compared case-sensitively).
+  std::vector<std::string> streams;
+  int64_t control_id = 0;        // the LIST_SUBSCRIPTIONS or SUBSCRIBE awaiting its reply; 0 = none
+  bool control_is_list = false;  // which of the two it is
+  size_t resubscribing = 0;      // streams in the SUBSCRIBE awaiting its reply
+  bool list_when_live = false;   // a rotation's new connection opened: check once it is live
+  std::unique_ptr<boost::asio::steady_timer> control_timer;
+  telemetry::Counter* checks_ok = nullptr;
+  telemetry::Counter* checks_missing = nullptr;
+  telemetry::Counter* checks_extra = nullptr;
+  telemetry::Counter* checks_no_reply = nullptr;
+  telemetry::Counter* control_errors = nullptr;
+  telemetry::Counter* unknown_replies = nullptr;
 
  private:
   Feed& feed_;
@@ -90,7 +109,7 @@ class Feed::Sink final : public binance::MarketDataSink {
   }
   void on_depth_diff(const core::DepthDiff& e, int64_t recv_ns) override { feed_.on_depth_diff(e, recv_ns); }
   void on_trade(const core::Trade& e, int64_t recv_ns) override { feed_.on_trade(e, recv_ns); }
-  void on_control_reply(const binance::ControlReply& /*reply*/) override {}
+  void on_control_reply(const binance::ControlReply& reply) override { feed_.on_control_reply(reply); }
   void on_server_shutdown(int64_t /*event_time_ms*/) override {
     feed_.on_server_shutdown(feed_.decoding_connection_);
   }
@@ -195,6 +214,23 @@ core::Result<std::unique_ptr<Feed>> Feed::create(boost::asio::io_context& ioc, c
       feed->state_[sym].connection = i;
     }
     first_stream += groups[i].size();
+    conn->streams = groups[i];
+    conn->control_timer = std::make_unique<boost::asio::steady_timer>(ioc);
+    auto checks = [&](std::string_view result) {
+      return &registry.counter("phoenix_md_subscription_checks_total",
+                               "Runtime LIST_SUBSCRIPTIONS checks of a market connection, by result",
+                               {{"conn", name}, {"result", result}});
+    };
+    conn->checks_ok = checks("ok");
+    conn->checks_missing = checks("missing");
+    conn->checks_extra = checks("extra");
+    conn->checks_no_reply = checks("no_reply");
+    conn->control_errors = &registry.counter(
+        "phoenix_md_control_errors_total",
+        "Error replies to Phoenix's control requests on a market connection", {{"conn", name}});
+    conn->unknown_replies = &registry.counter(
+        "phoenix_md_control_replies_unknown_total",
+        "Control replies on a market connection matching no request in flight (ignored)", {{"conn", name}});
 
     net::ManagedWsOptions opts;
     opts.url = origin(config.exchange.ws_market_url) + binance::combined_stream_target(groups[i]);
@@ -230,6 +266,7 @@ void Feed::stop() {
   running_ = false;
   check_timer_.cancel();
   summary_timer_.cancel();
+  for (size_t i = 0; i < connections_.size(); ++i) clear_control_request(i);
   for (auto& c : connections_) c->ws->stop();
   if (rest_) rest_->close();
 }
@@ -249,9 +286,17 @@ const DepthBook* Feed::depth(core::SymbolId symbol) const {
   return st.partial.get();
 }
 
-void Feed::on_connection_open(size_t connection) {
+void Feed::on_connection_open(size_t connection, bool rotation) {
   Connection& c = *connections_[connection];
   c.up = true;
+  // A rotation's new connection is checked once it is live (the old one closed): sent now,
+  // the reply could be the candidate's first message and end the rotation before any data.
+  if (rotation) {
+    c.list_when_live = true;
+  } else {
+    c.list_when_live = false;
+    send_list_subscriptions(connection);
+  }
   for (core::SymbolId sym : c.symbols) {
     // A new connection means diffs may have been missed: start each depth book over.
     if (state_[sym].sync && state_[sym].sync->synced()) {
@@ -264,12 +309,21 @@ void Feed::on_connection_open(size_t connection) {
 void Feed::on_connection_message(size_t connection, std::string_view payload, int64_t recv_ns) {
   decoding_connection_ = connection;
   (void)decoder_->decode(payload, payload.size() + net::kWsPayloadPaddingBytes, recv_ns);
+  Connection& c = *connections_[connection];
+  if (c.list_when_live && !c.ws->rotating()) {
+    // The rotation ended (promoted, or abandoned and the old connection kept): check the
+    // connection that is live now.
+    c.list_when_live = false;
+    send_list_subscriptions(connection);
+  }
 }
 
 void Feed::on_connection_down(size_t connection, net::DownReason reason) {
   Connection& c = *connections_[connection];
   const bool was_up = c.up;
   c.up = false;
+  c.list_when_live = false;
+  clear_control_request(connection);  // a reply can no longer come
   if (was_up && listener_ != nullptr) listener_->on_connection_changed(c.name(), false);
   (void)reason;  // ManagedWs logged and counted it
 }
@@ -284,6 +338,134 @@ void Feed::on_server_shutdown(size_t connection) {
   c.last_rotate_ns = now_ns;
   log_event(LogLevel::kWarn, "md_server_shutdown", "conn", c.name(), "action", "rotate");
   c.ws->rotate(net::DownReason::kServerShutdown);
+}
+
+void Feed::send_list_subscriptions(size_t connection) {
+  Connection& c = *connections_[connection];
+  clear_control_request(connection);  // a reply to an older request now counts as unknown
+  const int64_t id = next_control_id_++;
+  if (!c.ws->send_text(binance::encode_list_subscriptions(id))) return;
+  c.control_id = id;
+  c.control_is_list = true;
+  arm_control_timer(connection, id);
+}
+
+void Feed::send_resubscribe(size_t connection, std::vector<std::string> streams) {
+  Connection& c = *connections_[connection];
+  clear_control_request(connection);
+  const int64_t id = next_control_id_++;
+  if (!c.ws->send_text(binance::encode_subscribe(streams, id))) return;
+  c.control_id = id;
+  c.control_is_list = false;
+  c.resubscribing = streams.size();
+  arm_control_timer(connection, id);
+}
+
+void Feed::arm_control_timer(size_t connection, int64_t id) {
+  Connection& c = *connections_[connection];
+  c.control_timer->expires_after(std::chrono::milliseconds(kControlReplyTimeoutMs));
+  std::weak_ptr<char> alive = life_;
+  c.control_timer->async_wait([this, alive, connection, id](const boost::system::error_code& ec) {
+    if (ec || alive.expired() || !running_) return;
+    on_control_timeout(connection, id);
+  });
+}
+
+void Feed::clear_control_request(size_t connection) {
+  Connection& c = *connections_[connection];
+  if (c.control_id != 0) c.control_timer->cancel();
+  c.control_id = 0;
+  c.resubscribing = 0;
+}
+
+void Feed::on_control_timeout(size_t connection, int64_t id) {
+  Connection& c = *connections_[connection];
+  if (c.control_id != id) return;  // answered or replaced meanwhile
+  // Servers that ignore control messages exist (and are harmless: the URL subscribed):
+  // noted once per request, never retried, never a reconnect.
+  log_event(LogLevel::kInfo, "md_subscriptions_unverified", "conn", c.name(), "reason",
+            c.control_is_list ? "no_reply" : "no_subscribe_reply", "timeout_ms",
+            std::chrono::milliseconds(kControlReplyTimeoutMs));
+  c.checks_no_reply->inc();
+  clear_control_request(connection);
+}
+
+void Feed::on_control_reply(const binance::ControlReply& reply) {
+  Connection* c = nullptr;
+  size_t index = 0;
+  if (reply.id && *reply.id != 0) {
+    for (size_t i = 0; i < connections_.size(); ++i) {
+      if (connections_[i]->control_id == *reply.id) {
+        c = connections_[i].get();
+        index = i;
+        break;
+      }
+    }
+  }
+  if (c == nullptr) {
+    // Not ours (a late reply to a replaced or timed-out request, or a server's own id).
+    Connection& from = *connections_[decoding_connection_];
+    from.unknown_replies->inc();
+    log_event(LogLevel::kDebug, "md_control_reply_ignored", "conn", from.name(), "id",
+              reply.id ? std::to_string(*reply.id) : std::string(reply.id_text));
+    return;
+  }
+  const bool was_list = c->control_is_list;
+  const size_t resubscribed = c->resubscribing;
+  clear_control_request(index);
+
+  if (reply.kind == binance::ControlReply::Kind::kError) {
+    log_event(LogLevel::kWarn, "md_control_error", "conn", c->name(), "request",
+              was_list ? "LIST_SUBSCRIPTIONS" : "SUBSCRIBE", "code", reply.error_code, "msg",
+              reply.error_msg);
+    c->control_errors->inc();
+    return;
+  }
+  if (!was_list) {
+    if (reply.kind == binance::ControlReply::Kind::kOk) {
+      log_event(LogLevel::kInfo, "md_resubscribed", "conn", c->name(), "streams",
+                static_cast<int64_t>(resubscribed));
+    } else {
+      c->unknown_replies->inc();
+      log_event(LogLevel::kWarn, "md_control_reply_unexpected", "conn", c->name(), "request", "SUBSCRIBE");
+    }
+    return;
+  }
+  if (reply.kind != binance::ControlReply::Kind::kList) {
+    c->unknown_replies->inc();
+    log_event(LogLevel::kWarn, "md_control_reply_unexpected", "conn", c->name(), "request",
+              "LIST_SUBSCRIPTIONS");
+    return;
+  }
+
+  const std::unordered_set<std::string_view> listed(reply.list.begin(), reply.list.end());
+  std::vector<std::string> missing;
+  for (const auto& s : c->streams) {
+    if (!listed.contains(s)) missing.push_back(s);
+  }
+  const std::unordered_set<std::string_view> expected(c->streams.begin(), c->streams.end());
+  size_t extra = 0;
+  std::string_view first_extra;
+  for (std::string_view s : reply.list) {
+    if (expected.contains(s)) continue;
+    if (extra++ == 0) first_extra = s;
+  }
+  if (extra > 0) {
+    // Not unsubscribed: unrequested streams decode as unknown (counted) and harm nothing.
+    log_event(LogLevel::kWarn, "md_subscriptions_extra", "conn", c->name(), "extra",
+              static_cast<int64_t>(extra), "first", first_extra);
+    c->checks_extra->inc();
+  }
+  if (missing.empty()) {
+    log_event(LogLevel::kInfo, "md_subscriptions_verified", "conn", c->name(), "streams",
+              static_cast<int64_t>(c->streams.size()));
+    c->checks_ok->inc();
+    return;
+  }
+  log_event(LogLevel::kWarn, "md_subscriptions_missing", "conn", c->name(), "missing",
+            static_cast<int64_t>(missing.size()), "first", missing.front());
+  c->checks_missing->inc();
+  send_resubscribe(index, std::move(missing));
 }
 
 void Feed::on_fresh_update(core::SymbolId symbol, int64_t recv_ns) {

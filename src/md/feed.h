@@ -14,6 +14,14 @@
 //                                              ├─► StaleDetector (fresh again?)
 //                                              └─► MinChangeFilter ─► FeedListener
 //
+// Streams are subscribed through the combined-stream URL. When a connection opens, the
+// feed checks that with one LIST_SUBSCRIPTIONS (md_subscriptions_verified / _missing /
+// _unverified): streams the server does not list are subscribed again with one SUBSCRIBE
+// (md_resubscribed); a server that never answers is noted once after 5 s, nothing more.
+// On a rotation's new connection the check waits until that connection is live, so a
+// control reply can never be what ends a make-before-break rotation. Control replies are
+// not market data: they never refresh a symbol.
+//
 // Owned by the engine (today: main). Every method and callback runs on the io_context
 // thread; nothing here locks. The Config, Registry, Clock and listener outlive the Feed.
 
@@ -120,9 +128,17 @@ class Feed {
   void on_depth_diff(const core::DepthDiff& event, int64_t recv_ns);
   void on_trade(const core::Trade& event, int64_t recv_ns);
   void on_server_shutdown(size_t connection);
+  void on_control_reply(const binance::ControlReply& reply);
+
+  // Runtime subscription checks (LIST_SUBSCRIPTIONS, re-SUBSCRIBE) on a connection.
+  void send_list_subscriptions(size_t connection);
+  void send_resubscribe(size_t connection, std::vector<std::string> streams);
+  void arm_control_timer(size_t connection, int64_t id);
+  void on_control_timeout(size_t connection, int64_t id);
+  void clear_control_request(size_t connection);
 
   // Connection events (from Connection).
-  void on_connection_open(size_t connection);
+  void on_connection_open(size_t connection, bool rotation);
   void on_connection_message(size_t connection, std::string_view payload, int64_t recv_ns);
   void on_connection_down(size_t connection, net::DownReason reason);
 
@@ -149,6 +165,7 @@ class Feed {
   std::vector<SymbolState> state_;
   std::vector<std::unique_ptr<Connection>> connections_;
   size_t decoding_connection_ = 0;  // which connection the message being decoded came from
+  int64_t next_control_id_ = 1;     // control request ids, unique per Feed
 
   boost::asio::steady_timer check_timer_;
   boost::asio::steady_timer summary_timer_;

@@ -28,6 +28,10 @@ v=$(msum phoenix_md_updates_total 'symbol="ETHUSDC"' 'stream="depth"')
 if [ -n "$v" ] && [ "${v%.*}" -gt 0 ]; then pass "ETHUSDC depth updates applied ($v)"; else fail "no ETHUSDC depth updates ('$v')"; fi
 errs=$(curl -sS "http://127.0.0.1:$PORT/metrics" | awk '/^phoenix_md_decode_errors_total/ {s += $2} END {print s + 0}')
 expect_eq "$errs" 0 "no decode errors on phoenix-exchange's payloads"
+# phoenix-exchange answers LIST_SUBSCRIPTIONS: the URL's 4 streams (2 symbols x bookTicker, depth).
+line=$(wait_for_log "$TEST_TMP/phoenix.log" "INFO md_subscriptions_verified conn=market streams=4" 5) \
+  && pass "subscriptions verified: ${line:0:160}" || fail "no md_subscriptions_verified conn=market streams=4"
+expect_eq "$(msum phoenix_md_subscription_checks_total 'conn="market"' 'result="ok"')" 1 "phoenix_md_subscription_checks_total{result=ok} is 1"
 
 # A stalled symbol: stale after 2 s, recovered after.
 admin POST "/admin/stall?symbol=SOLUSDC&ms=3500" >/dev/null

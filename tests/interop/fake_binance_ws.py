@@ -26,6 +26,13 @@ Modes:
   shutdown_repeat  like shutdown, but on every connection (a misbehaving server)
   depth_gap     like normal, but every 40th diff-depth event skips an update id (a gap)
 
+Control messages (--control), SUBSCRIBE / LIST_SUBSCRIPTIONS sent by the client:
+  ignore    never read or answer them (the default, as before)
+  answer    LIST_SUBSCRIPTIONS -> the connection's streams; SUBSCRIBE -> {"result":null} and the
+            streams are served from then on
+  drop_one  like answer, but the URL's last bookTicker stream is not subscribed (no data for
+            it, and LIST_SUBSCRIPTIONS leaves it out) until the client SUBSCRIBEs it
+
 Diff depth (<sym>@depth@100ms) is served when requested: each tick changes a few levels of
 a per-symbol book, and GET /api/v3/depth returns that book with its lastUpdateId, so a
 client following Binance's snapshot + diff procedure ends with the server's book.
@@ -142,9 +149,53 @@ def frame(opcode, payload, fin=True, rsv1=False, announced_len=None):
     return hdr + payload
 
 
+def ticker_symbols(streams):
+    return sorted({s.split("@")[0].upper() for s in streams if "@bookTicker" in s})
+
+
+async def answer_control(ws, subscribed, symbols):
+    """Reads the client's frames and answers SUBSCRIBE / LIST_SUBSCRIPTIONS as Binance does.
+    `subscribed` (the connection's streams, in order) and `symbols` (the bookTicker symbols
+    served) are updated in place."""
+    try:
+        async for raw in ws:
+            await answer_one(ws, raw, subscribed, symbols)
+    except websockets.ConnectionClosed:
+        pass
+
+
+async def answer_one(ws, raw, subscribed, symbols):
+    try:
+        req = json.loads(raw)
+        method, rid = req.get("method"), req.get("id")
+    except (ValueError, AttributeError):
+        log(f"control: bad request {raw!r}")
+        return
+    log(f"control: {method} id={rid} params={req.get('params')}")
+    if method == "LIST_SUBSCRIPTIONS":
+        reply = {"result": list(subscribed), "id": rid}
+    elif method == "SUBSCRIBE":
+        for s in req.get("params", []):
+            if s not in subscribed:
+                subscribed.append(s)
+        symbols[:] = ticker_symbols(subscribed)
+        reply = {"result": None, "id": rid}
+    else:
+        reply = {"error": {"code": 2, "msg": f"Invalid request: unknown method {method}"}, "id": rid}
+    await ws.send(json.dumps(reply, separators=(",", ":")))
+
+
 async def serve_client(ws, path, args, market):
     streams = parse_streams(path)
-    symbols = sorted({s.split("@")[0].upper() for s in streams if "@bookTicker" in s})
+    subscribed = list(streams)
+    if args.control == "drop_one":
+        tickers = [s for s in streams if "@bookTicker" in s]
+        if tickers:
+            subscribed.remove(tickers[-1])
+            log(f"control: {tickers[-1]} not subscribed until SUBSCRIBE")
+    symbols = ticker_symbols(subscribed)
+    if args.control != "ignore":
+        asyncio.ensure_future(answer_control(ws, subscribed, symbols))  # ends with the connection
     depth_symbols = sorted({s.split("@")[0].upper() for s in streams if s.split("@")[1:2] == ["depth"]})
     log(f"client path={path} symbols={symbols} extensions={ws.response_headers.get('Sec-WebSocket-Extensions')}")
     mode = args.mode
@@ -225,6 +276,8 @@ async def main():
     ap.add_argument("--rate", type=float, default=200.0, help="messages per second per connection")
     ap.add_argument("--after", type=int, default=20, help="messages before a reset")
     ap.add_argument("--lifetime-s", type=float, default=60.0)
+    ap.add_argument("--control", choices=["ignore", "answer", "drop_one"], default="ignore",
+                    help="how SUBSCRIBE / LIST_SUBSCRIPTIONS are answered")
     args = ap.parse_args()
     market = Market()
 

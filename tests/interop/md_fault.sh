@@ -12,6 +12,15 @@ decode_errors() { metric "phoenix_md_decode_errors_total{reason=\"$1\"}"; }
 expect_metric_ge() {
   if [ -n "$1" ] && awk -v v="$1" -v m="$2" 'BEGIN{exit !(v >= m)}'; then pass "$3 ($1)"; else fail "$3: got '${1:-absent}', want >= $2"; fi
 }
+# msum <name> <label fragment>...: the sum of the samples of <name> whose labels contain every
+# fragment (label order is the exposition's business).
+msum() {
+  local name=$1; shift
+  curl -sS --max-time 5 "http://127.0.0.1:$PORT/metrics" | awk -v n="$name" -v f="$*" '
+    index($0, n"{") == 1 { ok = 1; k = split(f, a, " "); for (i = 1; i <= k; i++) if (index($0, a[i]) == 0) ok = 0; if (ok) s += $NF }
+    END { print s + 0 }'
+}
+checks() { msum phoenix_md_subscription_checks_total 'conn="market"' "result=\"$1\""; }
 # the gaps (ms) between consecutive connection attempts, from the server's view of the client's log
 backoffs() { grep -oE "ws_reconnect_scheduled conn=market cause=$1 backoff_ms=[0-9]+" "$TEST_TMP/phoenix.log" | sed -E 's/.*backoff_ms=//'; }
 data_flows_again() {
@@ -127,7 +136,9 @@ case "$fault" in
     expect_metric_ge "$(reconnects connect_failed)" 2 "phoenix_ws_reconnects_total{reason=connect_failed}"
     ;;
   shutdown)  # serverShutdown: rotate make-before-break -- no stale gap, data continues
-    start_fake_ws srv --mode shutdown --after 40 --compression none
+    # The server answers control messages: the new connection's LIST_SUBSCRIPTIONS must wait
+    # until it is live, so its reply cannot be what ends the rotation.
+    start_fake_ws srv --mode shutdown --after 40 --compression none --control answer
     make_md_config "$TEST_TMP/c.yaml" "$FAKE_PORT" off
     start_phoenix_with "$TEST_TMP/c.yaml"
     log_has "md_server_shutdown conn=market action=rotate" 10 >/dev/null && pass "serverShutdown seen" || fail "no md_server_shutdown"
@@ -135,6 +146,10 @@ case "$fault" in
     sleep 3.5  # the old connection is closed by the server 3 s after the event
     if grep -q "md_stale" "$TEST_TMP/phoenix.log"; then fail "a symbol went stale during the rotation"; else pass "no stale data during the rotation"; fi
     expect_eq "$(metric 'phoenix_ws_reconnects_total{conn="market",reason="server_shutdown"}')" 1 "reconnects{reason=server_shutdown} is 1"
+    expect_eq "$(grep -c "md_subscriptions_verified conn=market streams=2" "$TEST_TMP/phoenix.log")" 2 "subscriptions verified on both connections"
+    rotated=$(grep -n "ws_rotated conn=market" "$TEST_TMP/phoenix.log" | head -1 | cut -d: -f1)
+    second=$(grep -n "md_subscriptions_verified" "$TEST_TMP/phoenix.log" | sed -n 2p | cut -d: -f1)
+    if [ -n "$rotated" ] && [ -n "$second" ] && [ "$second" -gt "$rotated" ]; then pass "the new connection is checked after it went live"; else fail "new connection checked before the rotation ended (rotated line ${rotated:-?}, check line ${second:-?})"; fi
     data_flows_again
     ;;
   shutdown_repeat)  # serverShutdown on every connection: rotations are rate-limited, no storm
@@ -166,6 +181,47 @@ case "$fault" in
       if grep -q "md_book_resync" "$TEST_TMP/phoenix.log"; then fail "unexpected resync: $(grep -m1 md_book_resync "$TEST_TMP/phoenix.log")"; else pass "no resync without a gap"; fi
       summary=$(log_has "md_summary symbol=ETHUSDC.*depth=synced" 5) && pass "summary shows depth=synced" || fail "summary without depth=synced"
     fi
+    ;;
+  subscriptions)  # runtime LIST_SUBSCRIPTIONS check: a missing stream is re-subscribed; a
+                  # server that ignores control messages is noted once, nothing more
+    # 1. The server leaves solusdc@bookTicker out of the URL's subscriptions.
+    start_fake_ws drop --control drop_one --compression none
+    make_md_config "$TEST_TMP/c.yaml" "$FAKE_PORT" off
+    start_phoenix_with "$TEST_TMP/c.yaml"
+    line=$(log_has "WARN md_subscriptions_missing conn=market missing=1 first=\"?solusdc@bookTicker" 10) \
+      && pass "missing stream found: ${line:0:160}" || { fail "no md_subscriptions_missing"; cat "$TEST_TMP/drop.err" >&2; }
+    line=$(log_has "INFO md_resubscribed conn=market streams=1" 10) && pass "re-subscribed: ${line:0:160}" || fail "no md_resubscribed"
+    expect_eq "$(checks missing)" 1 "phoenix_md_subscription_checks_total{result=missing} is 1"
+    expect_eq "$(checks ok)" 0 "no check counted ok"
+    grep -q "md_subscriptions_verified" "$TEST_TMP/phoenix.log" && fail "verified logged with a stream missing" || pass "not logged verified"
+    before=$(msum phoenix_md_updates_total 'symbol="SOLUSDC"' 'stream="book_ticker"'); sleep 1.5
+    after=$(msum phoenix_md_updates_total 'symbol="SOLUSDC"' 'stream="book_ticker"')
+    if awk -v a="$before" -v b="$after" 'BEGIN{exit !(b > a && b > 0)}'; then pass "SOLUSDC bookTicker flows after the SUBSCRIBE ($before -> $after)"; else fail "no SOLUSDC data after the SUBSCRIBE ($before -> $after)"; fi
+    expect_eq "$(msum phoenix_md_control_errors_total 'conn="market"')" 0 "no control errors"
+    stop_phoenix
+    expect_eq "$EXIT_CODE" 0 "drop_one: SIGINT stops cleanly"
+
+    # 2. A server that answers: verified, once.
+    start_fake_ws answer --control answer --compression none
+    make_md_config "$TEST_TMP/c.yaml" "$FAKE_PORT" off
+    start_phoenix_with "$TEST_TMP/c.yaml"
+    line=$(log_has "INFO md_subscriptions_verified conn=market streams=2" 10) && pass "verified: ${line:0:160}" || fail "no md_subscriptions_verified"
+    expect_eq "$(checks ok)" 1 "phoenix_md_subscription_checks_total{result=ok} is 1"
+    stop_phoenix
+    expect_eq "$EXIT_CODE" 0 "answer: SIGINT stops cleanly"
+
+    # 3. A server that ignores control messages (the default): one line after 5 s, no storm,
+    #    no reconnect, data goes on.
+    start_fake_ws ignore --compression none
+    make_md_config "$TEST_TMP/c.yaml" "$FAKE_PORT" off
+    start_phoenix_with "$TEST_TMP/c.yaml"
+    line=$(log_has "INFO md_subscriptions_unverified conn=market reason=no_reply" 10) && pass "unverified: ${line:0:160}" || fail "no md_subscriptions_unverified"
+    sleep 2
+    expect_eq "$(grep -c "md_subscriptions_unverified" "$TEST_TMP/phoenix.log")" 1 "md_subscriptions_unverified logged exactly once"
+    expect_eq "$(checks no_reply)" 1 "phoenix_md_subscription_checks_total{result=no_reply} is 1"
+    expect_eq "$(msum phoenix_ws_reconnects_total 'conn="market"')" 0 "no reconnect for an unanswered LIST_SUBSCRIPTIONS"
+    if grep -qE "WARN md_control|ERROR" "$TEST_TMP/phoenix.log"; then fail "warnings/errors logged: $(grep -m1 -E 'WARN md_control|ERROR' "$TEST_TMP/phoenix.log")"; else pass "no warning or error for it"; fi
+    data_flows_again
     ;;
   *) fail "unknown fault $fault" ;;
 esac
