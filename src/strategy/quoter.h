@@ -64,6 +64,7 @@
 #include "core/decimal.h"
 #include "core/market_data.h"
 #include "core/result.h"
+#include "core/symbol_filters.h"
 
 namespace phoenix::strategy {
 
@@ -71,35 +72,9 @@ inline constexpr int64_t kCbpsPerOne = 1'000'000;  // 100 % in cbps
 inline constexpr int64_t kPpmPerOne = 1'000'000;   // 1.0 in ppm
 inline constexpr int kMaxLevels = 50;              // per side
 
-// PERCENT_PRICE_BY_SIDE: a BUY must satisfy ref * bid_down <= price <= ref * bid_up, a
-// SELL ref * ask_down <= price <= ref * ask_up. `reference_price` is the base the exchange
-// uses (its reference price when published, else its average price); the caller supplies it.
-// Multipliers are exact decimals as Binance writes them ("5", "0.2").
-struct PercentPriceBySide {
-  core::Decimal bid_up;
-  core::Decimal bid_down;
-  core::Decimal ask_up;
-  core::Decimal ask_down;
-  core::Price reference_price;
-};
-
-// One symbol's exchange filters, already converted to integer units. A zero min/max
-// means "no such bound", as on Binance. Value type; any thread.
-struct SymbolFilters {
-  int price_scale = 8;  // core::Price units are 10^-price_scale quote per base
-  int qty_scale = 8;    // core::Qty units are 10^-qty_scale base
-  int quote_scale = 8;  // `_quote_units` are 10^-quote_scale quote
-
-  core::Price tick_size;                 // PRICE_FILTER tickSize; must be > 0
-  core::Price min_price;                 // PRICE_FILTER minPrice; 0 = none
-  core::Price max_price;                 // PRICE_FILTER maxPrice; 0 = none
-  core::Qty step_size;                   // LOT_SIZE stepSize; must be > 0
-  core::Qty min_qty;                     // LOT_SIZE minQty; 0 = none
-  core::Qty max_qty;                     // LOT_SIZE maxQty; 0 = none
-  int64_t min_notional_quote_units = 0;  // MIN_NOTIONAL / NOTIONAL minNotional; 0 = none
-  int64_t max_notional_quote_units = 0;  // NOTIONAL maxNotional; 0 = none
-  std::optional<PercentPriceBySide> percent_price;
-};
+// The symbol's exchange filters (core/symbol_filters.h; src/binance decodes them).
+using PercentPriceBySide = core::PercentPriceBySide;
+using SymbolFilters = core::SymbolFilters;
 
 // The best bid and ask with their quantities; a missing side is nullopt.
 struct TopOfBook {
