@@ -46,8 +46,11 @@ int64_t notional_quote_units(core::Price price, int64_t base_units, int price_sc
   return divide_pow10(Int128{price.units()} * base_units, price_scale);
 }
 
-Portfolio::Portfolio(std::span<const SymbolSpec> symbols, telemetry::Registry& registry) {
+Portfolio::Portfolio(std::span<const SymbolSpec> symbols, telemetry::Registry& registry)
+    : fee_cells_(std::make_shared<FeeCells>()) {
   states_.resize(symbols.size());
+  fee_cells_->units = std::make_unique<std::atomic<int64_t>[]>(symbols.size());
+  for (const SymbolSpec& spec : symbols) fee_cells_->symbols.push_back(spec.name);
   for (size_t i = 0; i < symbols.size(); ++i) {
     const SymbolSpec& spec = symbols[i];
     if (spec.price_scale < 0 || spec.price_scale > core::kMaxScale || spec.qty_scale < 0 ||
@@ -65,9 +68,6 @@ Portfolio::Portfolio(std::span<const SymbolSpec> symbols, telemetry::Registry& r
                                        {{"symbol", name}, {"kind", "realized"}});
     s.unrealized_gauge = &registry.gauge("phoenix_pnl_quote", "Profit and loss before fees (quote asset)",
                                          {{"symbol", name}, {"kind", "unrealized"}});
-    s.fees_gauge = &registry.gauge("phoenix_fees_quote_total",
-                                   "Fees paid in the quote or base asset, valued in the quote asset",
-                                   {{"symbol", name}});
     s.last_fill_gauge = &registry.gauge("phoenix_last_fill_timestamp_seconds",
                                         "Exchange time of the last fill (Unix seconds)", {{"symbol", name}});
     s.buys =
@@ -75,6 +75,7 @@ Portfolio::Portfolio(std::span<const SymbolSpec> symbols, telemetry::Registry& r
     s.sells =
         &registry.counter("phoenix_fills_total", "Fills of our orders", {{"symbol", name}, {"side", "sell"}});
   }
+  register_fee_collector(registry);
 }
 
 void Portfolio::set_start(core::SymbolId symbol, int64_t base_units) {
@@ -139,7 +140,7 @@ bool Portfolio::on_fill(const Fill& fill) {
   if (fill.time_ms > 0) s.last_fill_gauge->set(static_cast<double>(fill.time_ms) / 1000.0);
   s.position_gauge->set(to_double(s.position, kBaseScale));
   s.realized_gauge->set(to_double(realized_quote_units(fill.symbol), kQuoteScale));
-  s.fees_gauge->set(to_double(s.fees_quote, kQuoteScale));
+  fee_cells_->units[fill.symbol].store(s.fees_quote, std::memory_order_relaxed);
   refresh(s);
   return true;
 }
@@ -195,6 +196,17 @@ int64_t Portfolio::unrealized_quote_units(core::SymbolId symbol) const {
 
 int64_t Portfolio::net_pnl_quote_units(core::SymbolId symbol) const {
   return realized_quote_units(symbol) + unrealized_quote_units(symbol) - fees_quote_units(symbol);
+}
+
+void Portfolio::register_fee_collector(telemetry::Registry& registry) {
+  registry.add_collector([cells = fee_cells_](telemetry::SampleSink& sink) {
+    for (size_t i = 0; i < cells->symbols.size(); ++i) {
+      sink.counter("phoenix_fees_quote_total",
+                   "Fees paid in the quote or base asset, valued in the quote asset",
+                   to_double(cells->units[i].load(std::memory_order_relaxed), kQuoteScale),
+                   {{"symbol", cells->symbols[i]}});
+    }
+  });
 }
 
 int64_t Portfolio::total_net_pnl_quote_units() const {

@@ -31,13 +31,16 @@
 //
 // Metrics (registered at construction, per symbol): phoenix_position_base{symbol} (base
 // asset, the position relative to the start), phoenix_pnl_quote{symbol,kind=realized|
-// unrealized}, phoenix_fees_quote_total{symbol} (a gauge: a decimal amount),
+// unrealized}, phoenix_fees_quote_total{symbol} (a counter with a decimal value, emitted by
+// a collector at scrape time from an atomic the event loop updates),
 // phoenix_fills_total{symbol,side}, phoenix_last_fill_timestamp_seconds{symbol}.
 //
 // Owned by the engine; event-loop thread only (metrics are read from any thread).
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -155,7 +158,6 @@ class Portfolio {
     telemetry::Gauge* position_gauge = nullptr;
     telemetry::Gauge* realized_gauge = nullptr;
     telemetry::Gauge* unrealized_gauge = nullptr;
-    telemetry::Gauge* fees_gauge = nullptr;
     telemetry::Gauge* last_fill_gauge = nullptr;
     telemetry::Counter* buys = nullptr;
     telemetry::Counter* sells = nullptr;
@@ -164,8 +166,16 @@ class Portfolio {
   // Adds `delta` base units (signed) at `price` units to the position.
   static void apply_trade(State& s, int64_t delta, int64_t price_units);
   void refresh(State& s);  // exposure, total, gauges
+  void register_fee_collector(telemetry::Registry& registry);
+
+  // Quote fees per symbol, shared with the scrape-time collector (which may outlive this).
+  struct FeeCells {
+    std::vector<std::string> symbols;
+    std::unique_ptr<std::atomic<int64_t>[]> units;
+  };
 
   std::vector<State> states_;
+  std::shared_ptr<FeeCells> fee_cells_;
   int64_t total_exposure_ = 0;
 };
 
