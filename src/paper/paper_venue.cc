@@ -309,9 +309,9 @@ PaperVenue::Refusal PaperVenue::validate(const SymbolState& s, const oms::PlaceO
 
 bool PaperVenue::do_place(SymbolState& s, const oms::PlaceOrder& order, core::RequestKind kind,
                           const core::ClientOrderId& cancel_client_id, bool cancel_succeeded) {
-  const Refusal refusal = order.client_id.empty()
-                              ? Refusal{kCodeFilterFailure, "Mandatory parameter 'newClientOrderId' missing."}
-                              : validate(s, order);
+  const Refusal refusal = order.client_id.empty() ? Refusal{kCodeMandatoryParam,
+                                                            "Mandatory parameter 'newClientOrderId' missing."}
+                                                  : validate(s, order);
   if (refusal.code != 0) {
     core::RequestFailure f;
     f.kind = kind;

@@ -106,6 +106,7 @@ struct PaperVenueConfig {
 
 // Binance error codes the venue reports.
 inline constexpr int kCodeFilterFailure = -1013;     // a filter (price, lot size, notional)
+inline constexpr int kCodeMandatoryParam = -1102;    // a mandatory parameter is missing
 inline constexpr int kCodeBadSymbol = -1121;         // symbol unknown to the venue
 inline constexpr int kCodeNewOrderRejected = -2010;  // insufficient balance, would take, duplicate
 inline constexpr int kCodeCancelRejected = -2011;    // unknown order sent (cancel)

@@ -381,6 +381,51 @@ TEST_F(PaperVenueTest, RejectsDuplicateClientIdAndUnknownSymbol) {
   EXPECT_EQ(f.failure.action, FailureAction::kRejected);
 }
 
+TEST_F(PaperVenueTest, RejectsMissingClientId) {
+  oms::PlaceOrder o = order("x", Side::kBuy, kPrice, kQty);
+  o.client_id = core::ClientOrderId{};
+  expect_rejected(o, kCodeMandatoryParam, "Mandatory parameter 'newClientOrderId' missing.");
+}
+
+TEST_F(PaperVenueTest, CommissionRoundsUp) {
+  auto config = default_config();
+  config.maker_fee_centi_bps = 7;  // 0.07 bp
+  make(config);
+  place(order("b", Side::kBuy, kPrice, 10));
+  rec_.clear();
+  trade(kPrice - 1, 10, true);
+  const auto f = fills();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].commission_units, 1);  // 10,000 units * 0.000007 = 0.07, rounded up
+  EXPECT_EQ(venue_->balance("BTC").free_units, kBtc + 10'000 - 1);
+}
+
+TEST_F(PaperVenueTest, QuoteBeyondEightDecimalsIsRoundedAgainstUs) {
+  auto config = default_config();
+  core::SymbolFilters f;  // ETHBTC-like at scale 8 for both: price * qty has 16 decimals
+  f.price_scale = 8;
+  f.qty_scale = 8;
+  f.quote_scale = 8;
+  f.tick_size = Price{1};
+  f.step_size = Qty{1};
+  config.symbols[1] = {"ETHBTC", "ETH", "BTC", f};
+  config.balances.push_back({"ETH", 10});
+  make(config);
+  place(order("b", Side::kBuy, 3, 3, true, kEth));  // 9e-16 BTC: locks 1e-8
+  EXPECT_EQ(venue_->balance("BTC").locked_units, 1);
+  place(order("s", Side::kSell, 5, 3, true, kEth));  // locks 3e-8 ETH
+  EXPECT_EQ(venue_->balance("ETH").locked_units, 3);
+  rec_.clear();
+  trade(2, 3, true, kEth);
+  trade(6, 3, false, kEth);
+  ASSERT_EQ(fills().size(), 2u);
+  EXPECT_EQ(venue_->balance("BTC").locked_units, 0);
+  EXPECT_EQ(venue_->balance("ETH").locked_units, 0);
+  // Paid 1e-8 BTC (rounded up), received 15e-16 BTC (rounded down to 0), fees rounded up.
+  EXPECT_EQ(venue_->balance("BTC").free_units, kBtc - 1);
+  EXPECT_EQ(venue_->balance("ETH").free_units, 10 - 3 + 3 - 1);
+}
+
 TEST_F(PaperVenueTest, PostOnlyRejectedWhenItWouldCross) {
   book(kPrice - 100, 500, kPrice, 500);
   expect_rejected(order("b", Side::kBuy, kPrice, kQty), kCodeNewOrderRejected,
