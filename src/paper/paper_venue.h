@@ -10,6 +10,8 @@
 //     non-post-only order takes, the source of queue-position estimates, and the source
 //     of "book moved through us" fills (bookTicker-only configs have no trade stream);
 //   - on_trade(trade) for every public trade (trade or aggTrade stream), when subscribed.
+// Both as received, before md's min-change filter: the filtered FeedListener stream hides
+// small moves and queue changes, which would make fills late or wrong.
 //
 // Fill model (conservative; paper trading that fills too easily misleads users):
 //   - A resting order fills only at its own price, as maker (maker fee).

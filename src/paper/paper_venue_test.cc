@@ -1,5 +1,6 @@
 #include "paper/paper_venue.h"
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -982,6 +983,112 @@ TEST_F(PaperVenueTest, BookTickerAndUnknownSymbolsInMarketData) {
   venue_->on_trade(tr);
   run();
   SUCCEED();
+}
+
+TEST_F(PaperVenueTest, SellQueueAtOurPrice) {
+  book(kPrice - 100, 300, kPrice, 250);
+  place(order("s", Side::kSell, kPrice, kQty));  // 250 ahead
+  rec_.clear();
+  trade(kPrice, 300, true);  // a seller hit a bid at our ask price: not our queue
+  EXPECT_TRUE(fills().empty());
+  trade(kPrice, 300, false);  // buyer lifted the asks: 250 ahead, 50 for us
+  const auto f = fills();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].last_qty, qty(50));
+  EXPECT_EQ(f[0].side, Side::kSell);
+}
+
+TEST_F(PaperVenueTest, CrossingSellTakesAtTheBid) {
+  book(kPrice, 500, kPrice + 100, 500);
+  place(order("s", Side::kSell, kPrice - 100, kQty, /*post_only=*/false));
+  const auto f = fills();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].status, OrderStatus::kFilled);
+  EXPECT_EQ(f[0].last_price, px(kPrice));
+  EXPECT_FALSE(f[0].maker);
+  EXPECT_EQ(f[0].commission_units, kNotional8 / 1000);  // 10 bp of 100 USDC
+  EXPECT_EQ(venue_->balance("USDC").free_units, 10'000 * kUsdc + kNotional8 - kNotional8 / 1000);
+  EXPECT_EQ(venue_->open_order_count(kSym), 0u);
+}
+
+// Random requests and market data; after every step the balances must equal the start
+// plus the reported fills, and the locked amounts must equal what the open orders need.
+TEST_F(PaperVenueTest, RandomSequenceKeepsBalancesConsistent) {
+  std::mt19937_64 rng(12345);
+  auto uniform = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  int64_t mid = kPrice;
+  int64_t expected_btc = kBtc;
+  int64_t expected_usdc = 10'000 * kUsdc;
+  std::vector<std::string> ids;
+  size_t fills_seen = 0;
+  for (int step = 0; step < 3000; ++step) {
+    const int64_t action = uniform(0, 9);
+    if (action <= 2) {
+      mid += uniform(-30, 30);
+      book(mid - uniform(1, 20), uniform(0, 300), mid + uniform(1, 20), uniform(0, 300));
+    } else if (action <= 4) {
+      trade(mid + uniform(-40, 40), uniform(1, 200), uniform(0, 1) == 1);
+    } else if (action <= 6) {
+      const std::string cid = "r" + std::to_string(step);
+      ids.push_back(cid);
+      const Side side = uniform(0, 1) == 1 ? Side::kBuy : Side::kSell;
+      place(order(cid, side, mid + uniform(-50, 50), 10 * uniform(1, 20), uniform(0, 3) != 0));
+    } else if (action == 7 && !ids.empty()) {
+      oms::CancelOrder c;
+      c.symbol = kSym;
+      c.client_id = id(ids[static_cast<size_t>(uniform(0, static_cast<int64_t>(ids.size()) - 1))]);
+      request([&] { venue_->cancel(c); });
+    } else if (action == 8 && !ids.empty()) {
+      oms::AmendOrder a;
+      a.symbol = kSym;
+      a.client_id = id(ids[static_cast<size_t>(uniform(0, static_cast<int64_t>(ids.size()) - 1))]);
+      a.new_qty = qty(10 * uniform(1, 10));
+      request([&] { venue_->amend(a); });
+    } else if (!ids.empty()) {
+      oms::ReplaceOrder r;
+      r.cancel_client_id = id(ids[static_cast<size_t>(uniform(0, static_cast<int64_t>(ids.size()) - 1))]);
+      const std::string cid = "x" + std::to_string(step);
+      ids.push_back(cid);
+      r.new_order = order(cid, uniform(0, 1) == 1 ? Side::kBuy : Side::kSell, mid + uniform(-50, 50),
+                          10 * uniform(1, 20));
+      request([&] { venue_->cancel_replace(r); });
+    }
+    for (const auto& f : fills()) {
+      const int64_t base8 = f.last_qty.units() * 1000;
+      const int64_t quote8 = f.last_price.units() * f.last_qty.units() * 10;
+      if (f.side == Side::kBuy) {
+        expected_btc += base8 - f.commission_units;
+        expected_usdc -= quote8;
+      } else {
+        expected_btc -= base8;
+        expected_usdc += quote8 - f.commission_units;
+      }
+      ++fills_seen;
+    }
+    rec_.clear();
+    request([&] { venue_->request_open_orders(kSym); });
+    int64_t need_usdc = 0;
+    int64_t need_btc = 0;
+    for (const auto& o : rec_.open_orders) {
+      const int64_t rest = o.orig_qty.units() - o.cum_qty.units();
+      ASSERT_GT(rest, 0);
+      if (o.side == Side::kBuy) {
+        need_usdc += o.price.units() * rest * 10;
+      } else {
+        need_btc += rest * 1000;
+      }
+    }
+    rec_.clear();
+    const auto btc = venue_->balance("BTC");
+    const auto usdc = venue_->balance("USDC");
+    ASSERT_EQ(btc.locked_units, need_btc) << "step " << step;
+    ASSERT_EQ(usdc.locked_units, need_usdc) << "step " << step;
+    ASSERT_GE(btc.free_units, 0) << "step " << step;
+    ASSERT_GE(usdc.free_units, 0) << "step " << step;
+    ASSERT_EQ(btc.free_units + btc.locked_units, expected_btc) << "step " << step;
+    ASSERT_EQ(usdc.free_units + usdc.locked_units, expected_usdc) << "step " << step;
+  }
+  EXPECT_GT(fills_seen, 100u);
 }
 
 TEST(PaperVenueCreateTest, RejectsBadConfig) {
