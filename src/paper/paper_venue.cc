@@ -142,7 +142,9 @@ void PaperVenue::flush() {
     } else if (const auto* t = std::get_if<TradesEvent>(&event)) {
       listener_->on_trades(t->symbol, t->trades);
     } else if (const auto* b = std::get_if<BalancesEvent>(&event)) {
-      listener_->on_balances(b->balances, b->snapshot);
+      listener_->on_balances(b->balances, true);
+    } else if (const auto* d = std::get_if<BalanceChangeEvent>(&event)) {
+      listener_->on_balances(std::span<const core::AssetBalance>(d->balances.data(), d->count), false);
     } else if (const auto* c = std::get_if<oms::Connectivity>(&event)) {
       listener_->on_connectivity(*c);
     }
@@ -165,12 +167,12 @@ void PaperVenue::fail(core::RequestKind kind, core::SymbolId symbol, const core:
 void PaperVenue::fail(const core::RequestFailure& failure) { emit(FailureEvent{failure}); }
 
 void PaperVenue::emit_balances(size_t asset_a, size_t asset_b) {
-  BalancesEvent e{{}, false};
+  BalanceChangeEvent e;
   const Asset& a = assets_[asset_a];
-  e.balances.push_back(to_balance(a.name, a.free_units, a.locked_units));
+  e.balances[e.count++] = to_balance(a.name, a.free_units, a.locked_units);
   if (asset_b != asset_a) {
     const Asset& b = assets_[asset_b];
-    e.balances.push_back(to_balance(b.name, b.free_units, b.locked_units));
+    e.balances[e.count++] = to_balance(b.name, b.free_units, b.locked_units);
   }
   emit(std::move(e));
 }
@@ -523,7 +525,7 @@ void PaperVenue::request_trades(core::SymbolId symbol, int64_t from_ms) {
 }
 
 void PaperVenue::request_balances() {
-  BalancesEvent e{{}, true};
+  BalancesEvent e;
   e.balances.reserve(assets_.size());
   for (const auto& a : assets_) e.balances.push_back(to_balance(a.name, a.free_units, a.locked_units));
   emit(std::move(e));

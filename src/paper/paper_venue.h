@@ -58,6 +58,7 @@
 // Owned by the engine (dry-run mode), which must keep it alive while the OMS uses it.
 // Every method, and every listener callback it makes, runs on the io_context's thread.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -208,12 +209,15 @@ class PaperVenue final : public oms::ExchangeGateway {
     core::SymbolId symbol;
     std::vector<core::OrderUpdate> trades;
   };
-  struct BalancesEvent {
+  struct BalancesEvent {  // a snapshot (request_balances reply)
     std::vector<core::AssetBalance> balances;
-    bool snapshot;
+  };
+  struct BalanceChangeEvent {  // one or two assets after a lock, release or fill; no allocation
+    std::array<core::AssetBalance, 2> balances;
+    size_t count = 0;
   };
   using Event = std::variant<core::OrderUpdate, FailureEvent, OpenOrdersEvent, TradesEvent, BalancesEvent,
-                             oms::Connectivity>;
+                             BalanceChangeEvent, oms::Connectivity>;
 
   PaperVenue(boost::asio::io_context& ioc, const core::Clock& clock, PaperVenueConfig config);
 
