@@ -34,15 +34,17 @@
 //     shared across our orders on that side like a trade. Touching (ask == our bid) does
 //     not fill. A zero displayed quantity counts as "unknown" and fills the whole remainder.
 //   - A non-post-only order that crosses the book when placed takes at the opposite best
-//     price, as taker (taker fee), for min(qty, displayed qty); the rest rests at its limit.
+//     price, as taker (taker fee), for min(qty, displayed qty); the rest rests at its limit
+//     (simplified: a real exchange would sweep deeper levels; here the crossed remainder
+//     fills later, as maker at its own price, through the book-moved-through rule).
 //   - No latency model: an order is live from the moment place() returns; its kNew and
 //     every later update reach the listener in order, from the io_context.
 //
 // Balances (units of 10^-8 of each asset, like Binance): a buy locks price*qty of quote
 // (rounded up), a sell locks qty of base; fills move locked into the other asset minus
 // the commission, charged in the received asset (Binance without BNB discount); a cancel
-// releases the rest. Quote amounts are exact when price_scale + qty_scale <= 8 (every
-// Binance spot symbol we trade); beyond that each fill's quote is rounded against us
+// releases the rest. Quote amounts are exact when price_scale + qty_scale <= 8 (e.g.
+// BTCUSDC: 2 + 5); beyond that each fill's quote is rounded against us
 // (buys pay rounded up, sells receive rounded down) and commissions are rounded up.
 //
 // Asynchrony: every result is queued and delivered from a handler posted to the
@@ -65,7 +67,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <variant>
 #include <vector>
 
