@@ -36,8 +36,8 @@ class ClientOrderId {
   static std::optional<ClientOrderId> parse(std::string_view text) {
     if (text.empty() || text.size() > kMaxSize) return std::nullopt;
     for (char c : text) {
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-';
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
       if (!ok) return std::nullopt;
     }
     ClientOrderId id;
@@ -87,13 +87,13 @@ inline constexpr bool is_terminal(OrderStatus s) {
 
 // What happened to produce an OrderUpdate (executionReport's execution type).
 enum class ExecType : uint8_t {
-  kNew,         // accepted and resting
-  kTrade,       // (part) filled: last_qty/last_price/commission are set
-  kCanceled,    // canceled (by us, by cancelReplace, or by the exchange)
-  kReplaced,    // amended in place (amend keep-priority): qty changed, same order id
-  kRejected,    // rejected after acceptance
-  kExpired,     // expired (e.g. a LIMIT_MAKER that would have taken, self-trade prevention)
-  kSnapshot,    // not an event: an order's current state from a query or an open-orders list
+  kNew,       // accepted and resting
+  kTrade,     // (part) filled: last_qty/last_price/commission are set
+  kCanceled,  // canceled (by us, by cancelReplace, or by the exchange)
+  kReplaced,  // amended in place (amend keep-priority): qty changed, same order id
+  kRejected,  // rejected after acceptance
+  kExpired,   // expired (e.g. a LIMIT_MAKER that would have taken, self-trade prevention)
+  kSnapshot,  // not an event: an order's current state from a query or an open-orders list
 };
 
 // Which asset a commission was charged in.
@@ -111,7 +111,7 @@ struct OrderUpdate {
   ExecType exec_type = ExecType::kSnapshot;
   Price price;
   Qty orig_qty;
-  Qty cum_qty;                 // executed so far
+  Qty cum_qty;                  // executed so far
   int64_t cum_quote_units = 0;  // cumulative quote traded, 10^-quote_scale (0 = unknown)
   // Set for kTrade only.
   Price last_price;
@@ -139,28 +139,28 @@ enum class RequestKind : uint8_t {
   kCancel,
   kCancelReplace,
   kAmend,
-  kQuery,        // one order's status
-  kOpenOrders,   // a symbol's open orders
-  kCancelAll,    // cancel a symbol's open orders
-  kAccount,      // balances
-  kTrades,       // recent own trades
+  kQuery,       // one order's status
+  kOpenOrders,  // a symbol's open orders
+  kCancelAll,   // cancel a symbol's open orders
+  kAccount,     // balances
+  kTrades,      // recent own trades
 };
 
 // What the caller must do after a failed request, decided by the gateway from the
 // exchange's error code and HTTP status (src/binance maps every code).
 enum class FailureAction : uint8_t {
-  kRejected,      // the request was refused and changed nothing: drop this level for now
-  kUnknown,       // the outcome is unknown (timeout, 5xx, -1007, connection lost while in
-                  // flight): query the order before assuming anything
-  kRetryLater,    // refused because of a transient condition (rate limit 429/-1015,
-                  // busy): nothing changed; back off for retry_after_ms
-  kResyncTime,    // -1021: timestamp outside recvWindow; re-sync the server time, retry
-  kBanned,        // 418: no order traffic until banned_until_ms
-  kOrderGone,     // cancel/query of an order the exchange does not know (-2011, -2013):
-                  // it is no longer open (filled or canceled); its final state follows
-                  // from the user data stream or a query
-  kHalt,          // unrecoverable (bad API key, permissions, invalid signature): stop
-                  // quoting, cancel what can be cancelled, tell the operator
+  kRejected,    // the request was refused and changed nothing: drop this level for now
+  kUnknown,     // the outcome is unknown (timeout, 5xx, -1007, connection lost while in
+                // flight): query the order before assuming anything
+  kRetryLater,  // refused because of a transient condition (rate limit 429/-1015,
+                // busy): nothing changed; back off for retry_after_ms
+  kResyncTime,  // -1021: timestamp outside recvWindow; re-sync the server time, retry
+  kBanned,      // 418: no order traffic until banned_until_ms
+  kOrderGone,   // cancel/query of an order the exchange does not know (-2011, -2013):
+                // it is no longer open (filled or canceled); its final state follows
+                // from the user data stream or a query
+  kHalt,        // unrecoverable (bad API key, permissions, invalid signature): stop
+                // quoting, cancel what can be cancelled, tell the operator
 };
 
 // A failed request, as the gateway reports it. `code` is the exchange's error code
@@ -169,18 +169,18 @@ enum class FailureAction : uint8_t {
 struct RequestFailure {
   RequestKind kind = RequestKind::kPlace;
   SymbolId symbol = kNoSymbol;
-  ClientOrderId client_id;  // the order the request was about (for kCancelReplace: the
-                            // new order's id), empty for symbol-wide requests
+  ClientOrderId client_id;         // the order the request was about (for kCancelReplace: the
+                                   // new order's id), empty for symbol-wide requests
   ClientOrderId cancel_client_id;  // kCancelReplace: the order being replaced
   FailureAction action = FailureAction::kRejected;
   int code = 0;
   int http_status = 0;
-  int64_t retry_after_ms = 0;    // kRetryLater / kBanned: how long to wait (0 = caller decides)
-  int64_t banned_until_ms = 0;   // kBanned: wall-clock ms
+  int64_t retry_after_ms = 0;   // kRetryLater / kBanned: how long to wait (0 = caller decides)
+  int64_t banned_until_ms = 0;  // kBanned: wall-clock ms
   // kCancelReplace: whether each half succeeded (a failure may be partial).
   bool cancel_succeeded = false;
   bool new_order_succeeded = false;
-  std::string_view message;      // the exchange's message; valid during the callback only
+  std::string_view message;  // the exchange's message; valid during the callback only
 };
 
 // Request-rate usage the exchange reported (WS-API rateLimits, REST X-MBX-* headers).

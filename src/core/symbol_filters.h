@@ -29,12 +29,12 @@ struct SymbolFilters {
   int qty_scale = 8;    // Qty units are 10^-qty_scale base
   int quote_scale = 8;  // `_quote_units` are 10^-quote_scale quote
 
-  Price tick_size;                 // PRICE_FILTER tickSize; must be > 0
-  Price min_price;                 // PRICE_FILTER minPrice; 0 = none
-  Price max_price;                 // PRICE_FILTER maxPrice; 0 = none
-  Qty step_size;                   // LOT_SIZE stepSize; must be > 0
-  Qty min_qty;                     // LOT_SIZE minQty; 0 = none
-  Qty max_qty;                     // LOT_SIZE maxQty; 0 = none
+  Price tick_size;                       // PRICE_FILTER tickSize; must be > 0
+  Price min_price;                       // PRICE_FILTER minPrice; 0 = none
+  Price max_price;                       // PRICE_FILTER maxPrice; 0 = none
+  Qty step_size;                         // LOT_SIZE stepSize; must be > 0
+  Qty min_qty;                           // LOT_SIZE minQty; 0 = none
+  Qty max_qty;                           // LOT_SIZE maxQty; 0 = none
   int64_t min_notional_quote_units = 0;  // MIN_NOTIONAL / NOTIONAL minNotional; 0 = none
   int64_t max_notional_quote_units = 0;  // NOTIONAL maxNotional; 0 = none
   std::optional<PercentPriceBySide> percent_price;

@@ -280,6 +280,8 @@ bool Feed::stopped() const {
 
 const net::ManagedWs& Feed::connection(size_t i) const { return *connections_[i]->ws; }
 
+const std::string& Feed::connection_name(size_t i) const { return connections_[i]->name(); }
+
 const DepthBook* Feed::depth(core::SymbolId symbol) const {
   const SymbolState& st = state_[symbol];
   if (st.sync) return st.sync->synced() ? &st.sync->book() : nullptr;
@@ -510,6 +512,7 @@ void Feed::on_trade(const core::Trade& event, int64_t recv_ns) {
   ++st.stats.trades;
   if (st.updates_trade != nullptr) st.updates_trade->inc();
   on_fresh_update(event.symbol, recv_ns);
+  if (listener_ != nullptr) listener_->on_trade(event, recv_ns);
 }
 
 void Feed::handle_sync_events(core::SymbolId symbol, const SyncEvents& events) {

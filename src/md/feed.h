@@ -63,6 +63,8 @@ class FeedListener {
   virtual void on_stale_changed(core::SymbolId symbol, bool stale) = 0;
   // A market-data connection went down (its symbols get no data until it is back) or up.
   virtual void on_connection_changed(const std::string& conn, bool up) = 0;
+  // A public trade (trade or aggTrade stream), unfiltered. The paper venue fills on these.
+  virtual void on_trade(const core::Trade& /*trade*/, int64_t /*recv_ns*/) {}
 };
 
 // Counts per symbol, for the summary line and tests.
@@ -104,6 +106,10 @@ class Feed {
   // The market-data connections (for a status page).
   size_t connection_count() const { return connections_.size(); }
   const net::ManagedWs& connection(size_t i) const;
+  // The index of the connection that carries `symbol`, and a connection's name (its conn
+  // label), so a consumer can map on_connection_changed to the symbols it affects.
+  size_t connection_of(core::SymbolId symbol) const { return state_[symbol].connection; }
+  const std::string& connection_name(size_t i) const;
 
  private:
   class Connection;

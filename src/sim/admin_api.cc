@@ -210,13 +210,18 @@ HttpReplyOut ServerCore::handle_admin(std::string_view method, std::string_view 
   }
   if (path == "/admin/reject") {
     if (!post) return wrong_method("POST");
-    PHOENIX_CHECK(check_names(q, {"count", "code"}));
+    PHOENIX_CHECK(check_names(q, {"count", "code", "status"}));
     int64_t count = 0;
     int64_t code = 0;
+    int64_t status = 0;
     PHOENIX_CHECK(get_int(q, "count", 0, 1'000'000, std::nullopt, &count));
     PHOENIX_CHECK(get_int(q, "code", -99999, -1, int64_t{-2010}, &code));
-    exchange_.inject_order_rejects(static_cast<int>(count), static_cast<int>(code));
-    log_fault("reject", "count=" + std::to_string(count) + " code=" + std::to_string(code));
+    // The rejection's HTTP status: 429 for the rate-limit codes unless told otherwise.
+    const int64_t default_status = (code == -1015 || code == -1003) ? 429 : 400;
+    PHOENIX_CHECK(get_int(q, "status", 400, 599, default_status, &status));
+    exchange_.inject_order_rejects(static_cast<int>(count), static_cast<int>(code), static_cast<int>(status));
+    log_fault("reject", "count=" + std::to_string(count) + " code=" + std::to_string(code) +
+                            " status=" + std::to_string(status));
     return reply(200, R"({"ok":true})");
   }
   if (path == "/admin/orders") {

@@ -119,7 +119,7 @@ class Exchange {
   virtual std::string admin_open_orders_json(std::string_view symbol) const = 0;
   // The next `count` order placements (REST or WS API, not place_internal) are rejected
   // with this Binance error code and its usual message (and HTTP status 400).
-  virtual void inject_order_rejects(int count, int code) = 0;
+  virtual void inject_order_rejects(int count, int code, int http_status) = 0;
   // A deposit: credits `amount` (a decimal string within the asset's precision, > 0) of
   // `asset` to the account whose config name is `account`. Its user data subscriptions get
   // balanceUpdate, then outboundAccountPosition. A specific error for an unknown account or

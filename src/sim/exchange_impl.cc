@@ -614,9 +614,10 @@ std::string ExchangeImpl::admin_open_orders_json(std::string_view symbol_filter)
   return w.take();
 }
 
-void ExchangeImpl::inject_order_rejects(int count, int code) {
+void ExchangeImpl::inject_order_rejects(int count, int code, int http_status) {
   inject_count_ = std::max(0, count);
   inject_code_ = code;
+  inject_http_ = http_status;
 }
 
 core::Status ExchangeImpl::admin_deposit(std::string_view account, std::string_view asset,

@@ -77,7 +77,7 @@ class ExchangeImpl final : public Exchange {
   void set_market_listener(MarketListener* listener) override { listener_ = listener; }
 
   std::string admin_open_orders_json(std::string_view symbol) const override;
-  void inject_order_rejects(int count, int code) override;
+  void inject_order_rejects(int count, int code, int http_status) override;
   core::Status admin_deposit(std::string_view account, std::string_view asset,
                              std::string_view amount) override;
   void append_metrics(std::string* out) const override;
@@ -272,6 +272,7 @@ class ExchangeImpl final : public Exchange {
 
   int inject_count_ = 0;
   int inject_code_ = 0;
+  int inject_http_ = 400;
 
   std::map<std::pair<std::string, std::string>, uint64_t> rest_requests_;  // (method, endpoint)
   std::map<std::string, uint64_t> ws_requests_;

@@ -502,7 +502,7 @@ TEST(ExchangeRateLimitTest, HeadersWeightsAnd429s) {
 
 TEST(ExchangeFaultTest, InjectedRejectsAndAdminOrders) {
   Harness h;
-  h.ex().inject_order_rejects(2, -1008);
+  h.ex().inject_order_rejects(2, -1008, 400);
   for (int i = 0; i < 2; ++i) {
     auto r = h.signed_rest("POST", kOrder, limit_order("BUY", "100.00", "1"));
     EXPECT_EQ(r.status, 400);

@@ -120,7 +120,7 @@ class FakeExchange : public Exchange {
   void set_market_listener(MarketListener* listener) override { listener_ = listener; }
 
   std::string admin_open_orders_json(std::string_view /*symbol*/) const override { return "[]"; }
-  void inject_order_rejects(int /*count*/, int /*code*/) override {}
+  void inject_order_rejects(int /*count*/, int /*code*/, int /*http_status*/) override {}
   core::Status admin_deposit(std::string_view, std::string_view, std::string_view) override {
     return core::Error(core::ErrorCode::kUnavailable, "not in the fake");
   }

@@ -157,7 +157,8 @@ void ServerCore::apply_start_faults() {
               "mode=" + f.rest_mode + " count=" + std::to_string(f.rest_count) + " source=config");
   }
   if (f.reject_count > 0) {
-    exchange_.inject_order_rejects(f.reject_count, f.reject_code);
+    exchange_.inject_order_rejects(f.reject_count, f.reject_code,
+                                   (f.reject_code == -1015 || f.reject_code == -1003) ? 429 : 400);
     log_fault("reject", "count=" + std::to_string(f.reject_count) + " code=" + std::to_string(f.reject_code) +
                             " source=config");
   }

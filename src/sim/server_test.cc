@@ -563,6 +563,13 @@ TEST_F(ExchangeServerTest, AdminStallDelayRejectOrdersDepthFault) {
   EXPECT_EQ(http("POST", "/admin/reject?count=3&code=-2010").result_int(), 200u);
   ASSERT_EQ(exchange_.rejects.size(), 1u);
   EXPECT_EQ(exchange_.rejects[0], std::make_pair(3, -2010));
+  EXPECT_EQ(exchange_.reject_statuses[0], 400);
+  EXPECT_EQ(http("POST", "/admin/reject?count=2&code=-1015").result_int(), 200u);  // 429 by default
+  EXPECT_EQ(http("POST", "/admin/reject?count=1&code=-2010&status=503").result_int(), 200u);
+  EXPECT_EQ(http("POST", "/admin/reject?count=1&code=-2010&status=200").result_int(), 400u);
+  ASSERT_EQ(exchange_.reject_statuses.size(), 3u);
+  EXPECT_EQ(exchange_.reject_statuses[1], 429);
+  EXPECT_EQ(exchange_.reject_statuses[2], 503);
 
   EXPECT_EQ(http("POST", "/admin/deposit?account=demo&asset=USDC&amount=250.5").result_int(), 200u);
   EXPECT_EQ(exchange_.deposits, (std::vector<std::string>{"demo USDC 250.5"}));
@@ -587,7 +594,7 @@ TEST_F(ExchangeServerTest, AdminStallDelayRejectOrdersDepthFault) {
 
   std::string m = metrics();
   EXPECT_TRUE(contains(m, R"(phoenix_exchange_faults_injected_total{kind="stall"} 2)"));
-  EXPECT_TRUE(contains(m, R"(phoenix_exchange_faults_injected_total{kind="reject"} 1)"));
+  EXPECT_TRUE(contains(m, R"(phoenix_exchange_faults_injected_total{kind="reject"} 3)"));
   EXPECT_TRUE(contains(m, R"(phoenix_exchange_faults_injected_total{kind="depth_fault"} 3)"));
 }
 

@@ -404,7 +404,9 @@ ApiOutcome ExchangeImpl::place_parsed(const CallerCtx& c, const ParsedOrder& po)
     --inject_count_;
     ++injected_rejects_;
     ++orders_by_result_["rejected"];
-    return ApiOutcome::fail(error(inject_code_, default_message(inject_code_)));
+    ApiError e = error(inject_code_, default_message(inject_code_), inject_http_);
+    if (inject_http_ == 429 || inject_http_ == 418) e.retry_after_ms = now + 1000;  // epoch ms
+    return ApiOutcome::fail(std::move(e));
   }
   if (auto limited = limits_.check_orders(c.ip, c.account, now)) {
     ++orders_by_result_["rate_limited"];

@@ -421,6 +421,8 @@ async def cmd_handshake(args):
 
 def cmd_rest(args):
     hmac_key, secret, _, _ = demo_keys()
+    if args.api_key:
+        hmac_key = args.api_key  # another account's HMAC key (demo2 shares the demo secret)
     params = dict(kv.split("=", 1) for kv in args.params)
     status, headers, body = rest(args.port, args.method, args.path, params, signed=args.signed,
                                  api_key=hmac_key if args.signed else None, secret=secret, body=args.body)
@@ -451,6 +453,7 @@ def main():
     r.add_argument("params", nargs="*")
     r.add_argument("--signed", action="store_true")
     r.add_argument("--body", action="store_true")
+    r.add_argument("--api-key", default=None, help="HMAC API key to sign with (default: the demo account's)")
     args = p.parse_args()
     if args.cmd == "rest":
         cmd_rest(args)

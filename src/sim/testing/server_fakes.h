@@ -86,7 +86,11 @@ class FakeExchange final : public Exchange {
            "\",\"orderId\":1}]";
   }
   std::vector<std::pair<int, int>> rejects;  // (count, code)
-  void inject_order_rejects(int count, int code) override { rejects.emplace_back(count, code); }
+  std::vector<int> reject_statuses;          // the HTTP status of each
+  void inject_order_rejects(int count, int code, int http_status) override {
+    rejects.emplace_back(count, code);
+    reject_statuses.push_back(http_status);
+  }
   core::Status admin_deposit(std::string_view account, std::string_view asset,
                              std::string_view amount) override {
     if (account != "demo")
