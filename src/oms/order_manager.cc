@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "telemetry/log.h"
+
 namespace phoenix::oms {
 namespace {
 
@@ -569,6 +571,9 @@ void OrderManager::count_reject(int code) {
 
 void OrderManager::correct(core::SymbolId symbol, CorrectionKind kind, const core::ClientOrderId& id) {
   corrections_[static_cast<int>(kind)]->inc();
+  telemetry::log_event(telemetry::LogLevel::kWarn, "oms_reconcile_correction", "symbol",
+                       std::string_view(symbols_[symbol].setup.name), "kind", to_string(kind), "client_id",
+                       id.view());
   if (listener_ != nullptr) listener_->on_correction({symbol, kind, id});
 }
 
@@ -637,6 +642,8 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
       break;
     case FailureAction::kHalt:
       if (!halted_) {
+        telemetry::log_event(telemetry::LogLevel::kCritical, "oms_halt", "code", static_cast<int64_t>(f.code),
+                             "message", f.message);
         // Last attempt to leave nothing behind, then silence.
         for (auto& o : orders_) {
           if (o.in_use && !is_terminal(o.state)) send_raw_cancel(o);
@@ -652,6 +659,11 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
       f.kind == RequestKind::kAmend || f.kind == RequestKind::kCancel) {
     if (f.action != FailureAction::kUnknown) count_reject(f.code);
   }
+  // Repeated WARN lines are suppressed by the logger's throttle (one per burst).
+  telemetry::log_event(
+      f.action == FailureAction::kUnknown ? telemetry::LogLevel::kInfo : telemetry::LogLevel::kWarn,
+      "oms_request_failed", "kind", static_cast<int64_t>(f.kind), "action", static_cast<int64_t>(f.action),
+      "code", static_cast<int64_t>(f.code), "message", f.message);
 
   const bool nothing_changed = f.action == FailureAction::kRetryLater || f.action == FailureAction::kBanned ||
                                f.action == FailureAction::kResyncTime || f.action == FailureAction::kHalt;
