@@ -39,6 +39,34 @@ OrderState state_of(OrderStatus status) {
   return OrderState::kNew;
 }
 
+std::string_view kind_name(RequestKind kind) {
+  switch (kind) {
+    case RequestKind::kPlace: return "place";
+    case RequestKind::kCancel: return "cancel";
+    case RequestKind::kCancelReplace: return "cancel_replace";
+    case RequestKind::kAmend: return "amend";
+    case RequestKind::kQuery: return "query";
+    case RequestKind::kOpenOrders: return "open_orders";
+    case RequestKind::kCancelAll: return "cancel_all";
+    case RequestKind::kAccount: return "account";
+    case RequestKind::kTrades: return "trades";
+  }
+  return "unknown";
+}
+
+std::string_view action_name(FailureAction action) {
+  switch (action) {
+    case FailureAction::kRejected: return "rejected";
+    case FailureAction::kUnknown: return "unknown";
+    case FailureAction::kRetryLater: return "retry_later";
+    case FailureAction::kResyncTime: return "resync_time";
+    case FailureAction::kBanned: return "banned";
+    case FailureAction::kOrderGone: return "order_gone";
+    case FailureAction::kHalt: return "halt";
+  }
+  return "unknown";
+}
+
 constexpr core::Side kSides[2] = {core::Side::kBuy, core::Side::kSell};
 
 constexpr int kKnownRejectCodes[] = {0, -1013, -1015, -2010, -2011, -2013, -2021, -2022, -2038, -1021};
@@ -267,6 +295,22 @@ void OrderManager::drive_slot(core::SymbolId symbol, int side, int level, int64_
   auto& s = symbols_[symbol];
   Slot& slot = s.slots[side][level];
   const Target& t = s.targets[side][level];
+  if (slot.old >= 0) {
+    Order& old = orders_[static_cast<size_t>(slot.old)];
+    if (is_terminal(old.state)) {
+      slot.old = -1;
+    } else if (old.pending == Pending::kNone) {
+      // The cancel half of a cancel-replace did not happen (learnt from a query): the old
+      // order is open. Keep it as the slot's order if the new one is not, else drop it.
+      const Order* c = slot.cur >= 0 ? &orders_[static_cast<size_t>(slot.cur)] : nullptr;
+      if (c == nullptr || is_terminal(c->state)) {
+        slot.cur = slot.old;
+        slot.old = -1;
+      } else if (c->pending == Pending::kNone && !any_traffic_blocked()) {
+        send_cancel(old);
+      }
+    }
+  }
   if (slot_busy(slot)) return;
   Order* cur = slot.cur >= 0 ? &orders_[static_cast<size_t>(slot.cur)] : nullptr;
   if (cur != nullptr && is_terminal(cur->state)) {
@@ -662,8 +706,8 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
   // Repeated WARN lines are suppressed by the logger's throttle (one per burst).
   telemetry::log_event(
       f.action == FailureAction::kUnknown ? telemetry::LogLevel::kInfo : telemetry::LogLevel::kWarn,
-      "oms_request_failed", "kind", static_cast<int64_t>(f.kind), "action", static_cast<int64_t>(f.action),
-      "code", static_cast<int64_t>(f.code), "message", f.message);
+      "oms_request_failed", "kind", kind_name(f.kind), "action", action_name(f.action), "code",
+      static_cast<int64_t>(f.code), "message", f.message);
 
   const bool nothing_changed = f.action == FailureAction::kRetryLater || f.action == FailureAction::kBanned ||
                                f.action == FailureAction::kResyncTime || f.action == FailureAction::kHalt;

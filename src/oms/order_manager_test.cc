@@ -475,6 +475,46 @@ TEST_F(OrderManagerTest, CancelReplaceWhoseCancelFailedKeepsOrQueriesTheOldOrder
   EXPECT_EQ(oms_->live_order_count(0), 1u);
 }
 
+TEST_F(OrderManagerTest, CancelReplaceUnknownOutcomeQueriesBothHalves) {
+  auto p = rest_one_bid();
+  target({bid(0, 99000, 10)});
+  const auto r = gw_.replaces[0];
+  gw_.clear();
+  auto f = failure(RequestKind::kCancelReplace, r.new_order.client_id, FailureAction::kUnknown);
+  f.cancel_client_id = p.client_id;
+  oms_->on_request_failed(f);
+  ASSERT_EQ(gw_.queries.size(), 2u);
+  // The old order turns out open, the new one never existed.
+  oms_->on_order_update(
+      update(p.client_id, Side::kBuy, OrderStatus::kNew, ExecType::kSnapshot, 100000, 10, 0));
+  EXPECT_EQ(gw_.requests(), 0u);  // the new order's query is still out
+  oms_->on_request_failed(
+      failure(RequestKind::kQuery, r.new_order.client_id, FailureAction::kOrderGone, -2013));
+  EXPECT_TRUE(is_terminal(*st(r.new_order.client_id)));
+  EXPECT_EQ(st(p.client_id), OrderState::kPendingReplace);  // the slot's order again, replaced anew
+  ASSERT_EQ(gw_.replaces.size(), 1u);
+  EXPECT_EQ(gw_.replaces[0].cancel_client_id, p.client_id);
+}
+
+TEST_F(OrderManagerTest, CancelReplaceUnknownWithBothOpenCancelsTheOld) {
+  auto p = rest_one_bid();
+  target({bid(0, 99000, 10)});
+  const auto r = gw_.replaces[0];
+  gw_.clear();
+  auto f = failure(RequestKind::kCancelReplace, r.new_order.client_id, FailureAction::kUnknown);
+  f.cancel_client_id = p.client_id;
+  oms_->on_request_failed(f);
+  oms_->on_order_update(
+      update(p.client_id, Side::kBuy, OrderStatus::kNew, ExecType::kSnapshot, 100000, 10, 0));
+  oms_->on_order_update(
+      update(r.new_order.client_id, Side::kBuy, OrderStatus::kNew, ExecType::kSnapshot, 99000, 10, 0));
+  ASSERT_EQ(gw_.cancels.size(), 1u);
+  EXPECT_EQ(gw_.cancels[0].client_id, p.client_id);
+  canceled(p, 0);
+  EXPECT_EQ(oms_->live_order_count(0), 1u);
+  EXPECT_EQ(st(r.new_order.client_id), OrderState::kNew);
+}
+
 TEST_F(OrderManagerTest, CancelReplaceNewOrderRejectedCoolsDown) {
   auto p = rest_one_bid();
   target({bid(0, 99000, 10)});
