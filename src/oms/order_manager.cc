@@ -16,6 +16,16 @@ using core::RequestKind;
 
 constexpr int64_t kNsPerMs = 1'000'000;
 
+// Request weights (Binance WS API / REST; successful places and cancels may cost 0 since
+// 2026-04, so these over-count, which is the safe side).
+constexpr int64_t kWeightPlace = 1;
+constexpr int64_t kWeightCancel = 1;
+constexpr int64_t kWeightReplace = 1;
+constexpr int64_t kWeightAmend = 4;
+constexpr int64_t kWeightQuery = 4;
+constexpr int64_t kWeightOpenOrders = 6;
+constexpr int64_t kWeightTrades = 20;
+
 __extension__ using Int128 = __int128;
 
 // |a - b| <= ref * cbps / 10^6, in 128 bits.
@@ -136,7 +146,7 @@ OrderManager::OrderManager(ExchangeGateway& gateway, const core::Clock& clock, t
       options_(std::move(options)),
       listener_(listener),
       ids_(make_ids(options_, clock)),
-      budget_(options_.max_orders_per_10s, options_.max_orders_per_day) {
+      budget_(options_.max_orders_per_10s, options_.max_orders_per_day, options_.max_weight_per_minute) {
   if (options_.max_orders_per_10s <= 0 || options_.max_orders_per_day <= 0 || options_.max_orders < 8) {
     throw std::invalid_argument("oms: order caps must be > 0 and max_orders >= 8");
   }
@@ -202,13 +212,15 @@ const OrderManager::Order* OrderManager::find(const core::ClientOrderId& id) con
 int32_t OrderManager::index_of(const Order& o) const { return static_cast<int32_t>(&o - orders_.data()); }
 
 OrderManager::Order* OrderManager::alloc(core::SymbolId symbol, core::Side side, int level) {
-  if (free_.empty()) {
-    if (finished_size_ == 0) return nullptr;  // every slot holds an open order
+  // Full: forget the oldest finished order early.
+  while (free_.empty() && finished_size_ > 0) {
     const int32_t oldest = finished_[finished_head_];
     finished_head_ = (finished_head_ + 1) % finished_.size();
     --finished_size_;
-    release(oldest);
+    const Order& f = orders_[static_cast<size_t>(oldest)];
+    if (f.in_use && is_terminal(f.state)) release(oldest);
   }
+  if (free_.empty()) return nullptr;  // every entry holds an open order
   const int32_t idx = free_.back();
   free_.pop_back();
   Order& o = orders_[static_cast<size_t>(idx)];
@@ -269,9 +281,9 @@ bool OrderManager::order_traffic_blocked(int64_t now_ns) const {
   return any_traffic_blocked() || now_ns < retry_until_ns_;
 }
 
-bool OrderManager::take_order_budget(int64_t now_ns) {
+bool OrderManager::take_order_budget(int64_t now_ns, int64_t weight) {
   if (order_traffic_blocked(now_ns)) return false;
-  return budget_.available(now_ns);
+  return budget_.available(now_ns) && budget_.weight_available(now_ns, weight);
 }
 
 void OrderManager::drive(core::SymbolId symbol) {
@@ -326,7 +338,7 @@ void OrderManager::drive_slot(core::SymbolId symbol, int side, int level, int64_
     return;
   }
   if (cur == nullptr) {
-    if (!take_order_budget(now_ns)) {
+    if (!take_order_budget(now_ns, kWeightPlace)) {
       s.rate_limited[side] = true;
       return;
     }
@@ -340,7 +352,7 @@ void OrderManager::drive_slot(core::SymbolId symbol, int side, int level, int64_
   const bool qty_ok =
       within_cbps(cur->orig_qty.units(), t.qty.units(), t.qty.units(), s.setup.qty_tolerance_cbps);
   if (price_ok && qty_ok) return;
-  if (!take_order_budget(now_ns)) {
+  if (!take_order_budget(now_ns, kWeightAmend)) {
     s.rate_limited[side] = true;
     return;
   }
@@ -381,6 +393,7 @@ void OrderManager::send_place(core::SymbolId symbol, int side, int level, const 
   s.slots[side][level].cur = idx;
   set_active(*o, true);
   budget_.record(clock_.monotonic_ns());
+  budget_.record_weight(clock_.monotonic_ns(), kWeightPlace);
   s.placed->inc();
   PlaceOrder req;
   req.symbol = symbol;
@@ -418,6 +431,7 @@ void OrderManager::send_replace(Order& old, const Target& t) {
   prev.pending = Pending::kCancel;
   set_active(*o, true);
   budget_.record(clock_.monotonic_ns());
+  budget_.record_weight(clock_.monotonic_ns(), kWeightReplace);
   s.replaced->inc();
   ReplaceOrder req;
   req.cancel_client_id = prev.id;
@@ -436,6 +450,7 @@ void OrderManager::send_amend(Order& o, core::Qty new_orig_qty) {
   o.pending = Pending::kAmend;
   o.amend_qty = new_orig_qty;
   budget_.record(clock_.monotonic_ns());
+  budget_.record_weight(clock_.monotonic_ns(), kWeightAmend);
   s.amended->inc();
   AmendOrder req;
   req.symbol = o.symbol;
@@ -456,6 +471,8 @@ void OrderManager::send_raw_cancel(const Order& o) {
   req.symbol = o.symbol;
   req.client_id = o.id;
   req.trigger_ns = symbols_[o.symbol].trigger_ns;
+  // Cancels are never held back by our budget (they only reduce risk), but they count.
+  budget_.record_weight(clock_.monotonic_ns(), kWeightCancel);
   gateway_.cancel(req);
 }
 
@@ -467,6 +484,7 @@ void OrderManager::send_query(Order& o) {
     return;
   }
   if (!is_terminal(o.state)) o.pending = Pending::kQuery;
+  budget_.record_weight(clock_.monotonic_ns(), kWeightQuery);
   gateway_.query_order(o.symbol, o.id);
 }
 
@@ -826,6 +844,7 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
 void OrderManager::request_reconcile(core::SymbolId symbol) {
   if (symbol >= symbols_.size()) return;
   symbols_[symbol].reconciling = true;
+  budget_.record_weight(clock_.monotonic_ns(), kWeightOpenOrders + kWeightTrades);
   gateway_.request_open_orders(symbol);
   int64_t from_ms = clock_.wall_ms() - 60'000;
   for (const auto& o : orders_) {
@@ -939,6 +958,7 @@ void OrderManager::on_balances(std::span<const core::AssetBalance> /*balances*/,
 void OrderManager::on_rate_limits(const core::RateLimitUsage& usage) {
   budget_.on_exchange_usage(usage.orders_10s, usage.orders_10s_limit, usage.orders_1d, usage.orders_1d_limit,
                             clock_.monotonic_ns());
+  budget_.on_exchange_weight(usage.weight_1m, usage.weight_1m_limit, clock_.monotonic_ns(), clock_.wall_ms());
 }
 
 void OrderManager::on_connectivity(const Connectivity& c) {

@@ -146,6 +146,7 @@ struct OrderManagerOptions {
   OrphanAction orphans = OrphanAction::kCancel;
   int64_t max_orders_per_10s = 40;
   int64_t max_orders_per_day = 200'000;
+  int64_t max_weight_per_minute = 3000;   // our share of the IP's 6000/min request weight
   int64_t reject_cooldown_ms = 1000;      // a rejected level waits this long (or a new price)
   int64_t retry_later_default_ms = 1000;  // back-off when the gateway gives no retry_after
   int64_t query_retry_ms = 1000;          // re-query after a failed query
@@ -292,7 +293,7 @@ class OrderManager final : public GatewayListener {
   void drive_slot(core::SymbolId symbol, int side, int level, int64_t now_ns);
   void cancel_symbol(core::SymbolId symbol);
   bool slot_busy(const Slot& slot) const;
-  bool take_order_budget(int64_t now_ns);
+  bool take_order_budget(int64_t now_ns, int64_t weight);
   bool order_traffic_blocked(int64_t now_ns) const;
   bool any_traffic_blocked() const;
 

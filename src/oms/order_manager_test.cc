@@ -620,6 +620,17 @@ TEST_F(OrderManagerTest, ExchangeReportedLimitLowersTheBudget) {
   EXPECT_EQ(gw_.places.size(), 2u);
 }
 
+TEST_F(OrderManagerTest, ExchangeWeightNearLimitHoldsOrdersButNotCancels) {
+  auto p = rest_one_bid();
+  oms_->on_rate_limits({0, 0, 0, 0, 5900, 6000});
+  target({bid(0, 90000, 10), ask(0, 110000, 1)});
+  EXPECT_EQ(gw_.places.size() + gw_.replaces.size(), 0u);
+  EXPECT_EQ(oms_->state(0, Side::kSell), QuoteState::kRateLimited);
+  target({});
+  ASSERT_EQ(gw_.cancels.size(), 1u);
+  EXPECT_EQ(gw_.cancels[0].client_id, p.client_id);
+}
+
 // ---- pull, cancel-all -----------------------------------------------------------------------
 
 TEST_F(OrderManagerTest, PullCancelsAndStopsUntilResume) {

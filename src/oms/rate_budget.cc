@@ -44,8 +44,31 @@ int64_t RateWindow::next_release_ns(int64_t now_ns) {
   return now_ns;
 }
 
-OrderRateBudget::OrderRateBudget(int64_t max_per_10s, int64_t max_per_day)
-    : max_10s_(max_per_10s), max_1d_(max_per_day), w10s_(k10sNs, 100'000'000), w1d_(kDayNs, 60'000'000'000) {}
+OrderRateBudget::OrderRateBudget(int64_t max_per_10s, int64_t max_per_day, int64_t max_weight_1m)
+    : max_10s_(max_per_10s),
+      max_1d_(max_per_day),
+      max_weight_1m_(max_weight_1m),
+      w10s_(k10sNs, 100'000'000),
+      w1d_(kDayNs, 60'000'000'000),
+      wweight_(kMinuteNs, 1'000'000'000) {}
+
+bool OrderRateBudget::weight_available(int64_t now_ns, int64_t weight) {
+  if (now_ns < exchange_weight_blocked_until_ns_) return false;
+  return wweight_.count(now_ns) + weight <= max_weight_1m_;
+}
+
+void OrderRateBudget::record_weight(int64_t now_ns, int64_t weight) { wweight_.record(now_ns, weight); }
+
+int64_t OrderRateBudget::weight_used(int64_t now_ns) { return wweight_.count(now_ns); }
+
+void OrderRateBudget::on_exchange_weight(int64_t used_1m, int64_t limit_1m, int64_t now_ns, int64_t wall_ms) {
+  if (limit_1m <= 0) return;
+  if (used_1m * 10 >= limit_1m * 9) {
+    // Until the end of the exchange's current minute (its windows are UTC calendar minutes).
+    const int64_t rest_ms = 60'000 - (wall_ms % 60'000);
+    exchange_weight_blocked_until_ns_ = now_ns + rest_ms * 1'000'000;
+  }
+}
 
 int64_t OrderRateBudget::limit_10s() const {
   return exchange_limit_10s_ > 0 ? std::min(max_10s_, exchange_limit_10s_) : max_10s_;

@@ -58,3 +58,28 @@ TEST(OrderRateBudgetTest, ExchangeLimitLowersOursAndUsageCounts) {
 
 }  // namespace
 }  // namespace phoenix::oms
+
+namespace phoenix::oms {
+namespace {
+
+TEST(OrderRateBudgetTest, WeightPerMinute) {
+  OrderRateBudget b(100, 1000, 10);
+  b.record_weight(0, 8);
+  EXPECT_TRUE(b.weight_available(0, 2));
+  EXPECT_FALSE(b.weight_available(0, 3));
+  EXPECT_TRUE(b.weight_available(OrderRateBudget::kMinuteNs, 10));
+}
+
+TEST(OrderRateBudgetTest, ExchangeWeightNearLimitBlocksUntilTheMinuteEnds) {
+  OrderRateBudget b(100, 1000, 3000);
+  const int64_t wall_ms = 1'764'000'015'000;  // 15 s into a minute
+  b.on_exchange_weight(5000, 6000, 0, wall_ms);
+  EXPECT_TRUE(b.weight_available(0, 1));
+  b.on_exchange_weight(5500, 6000, 0, wall_ms);
+  EXPECT_FALSE(b.weight_available(0, 1));
+  EXPECT_FALSE(b.weight_available(44'999'000'000, 1));
+  EXPECT_TRUE(b.weight_available(45'000'000'000, 1));
+}
+
+}  // namespace
+}  // namespace phoenix::oms
