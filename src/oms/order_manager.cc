@@ -330,7 +330,8 @@ void OrderManager::drive_slot(core::SymbolId symbol, int side, int level, int64_
     cur = nullptr;
   }
   if (!t.present) {
-    if (cur != nullptr) send_cancel(*cur);
+    // Cancels need no order budget, but wait out a retry-later like everything else.
+    if (cur != nullptr && now_ns >= retry_until_ns_) send_cancel(*cur);
     return;
   }
   if (now_ns < slot.reject_until_ns && t.price == slot.reject_price) {
@@ -366,7 +367,7 @@ void OrderManager::drive_slot(core::SymbolId symbol, int side, int level, int64_
 }
 
 void OrderManager::cancel_symbol(core::SymbolId symbol) {
-  if (any_traffic_blocked()) return;
+  if (any_traffic_blocked() || clock_.monotonic_ns() < retry_until_ns_) return;
   for (auto& o : orders_) {
     if (o.in_use && o.symbol == symbol && !is_terminal(o.state) && o.pending == Pending::kNone)
       send_cancel(o);
@@ -755,8 +756,13 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
       } else if (nothing_changed) {
         o->pending = Pending::kNone;
         o->state = o->cum_qty.units() > 0 ? OrderState::kPartiallyFilled : OrderState::kNew;
+      } else if (f.action == FailureAction::kUnknown) {
+        send_query(*o);
       } else {
-        send_query(*o);  // kUnknown or an unexpected rejection: ask
+        // An unexpected rejection: ask, after a pause (a cancel that keeps failing must
+        // not turn into a query/cancel loop).
+        o->needs_query = true;
+        o->query_at_ns = now + options_.query_retry_ms * kNsPerMs;
       }
       break;
     }

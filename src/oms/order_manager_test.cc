@@ -457,6 +457,34 @@ TEST_F(OrderManagerTest, CancelUnknownOutcomeIsQueriedAndRetried) {
   ASSERT_EQ(gw_.cancels.size(), 1u);  // still open, still unwanted: cancel again
 }
 
+TEST_F(OrderManagerTest, CancelRetryLaterWaitsInsteadOfLooping) {
+  auto p = rest_one_bid();
+  target({});
+  ASSERT_EQ(gw_.cancels.size(), 1u);
+  auto f = failure(RequestKind::kCancel, p.client_id, FailureAction::kRetryLater, -1003);
+  f.retry_after_ms = 200;
+  oms_->on_request_failed(f);
+  EXPECT_EQ(st(p.client_id), OrderState::kNew);
+  oms_->poll();
+  target({});
+  EXPECT_EQ(gw_.cancels.size(), 1u);
+  clock_.advance_ms(200);
+  oms_->poll();
+  EXPECT_EQ(gw_.cancels.size(), 2u);
+}
+
+TEST_F(OrderManagerTest, CancelRejectedIsQueriedAfterAPause) {
+  auto p = rest_one_bid();
+  target({});
+  oms_->on_request_failed(failure(RequestKind::kCancel, p.client_id, FailureAction::kRejected, -1013));
+  EXPECT_EQ(gw_.queries.size(), 0u);
+  EXPECT_EQ(gw_.cancels.size(), 1u);
+  clock_.advance_ms(1000);
+  oms_->poll();
+  ASSERT_EQ(gw_.queries.size(), 1u);
+  EXPECT_EQ(gw_.cancels.size(), 1u);
+}
+
 TEST_F(OrderManagerTest, CancelReplaceWhoseCancelFailedKeepsOrQueriesTheOldOrder) {
   auto p = rest_one_bid();
   target({bid(0, 99000, 10)});
