@@ -499,7 +499,7 @@ void OrderManager::on_order_update(const core::OrderUpdate& u) {
   if (o == nullptr) {
     const auto& id = u.orig_client_id.empty() ? u.client_id : u.orig_client_id;
     if (ids_.is_ours(id) && !core::is_terminal(u.status) && u.symbol < symbols_.size()) {
-      handle_unknown_ours(u, false);
+      handle_unknown_ours(u);
     }
     return;
   }
@@ -591,7 +591,7 @@ void OrderManager::apply_update(Order& o, const core::OrderUpdate& u) {
                                                                                : OrderState::kNew;
 }
 
-void OrderManager::finish(Order& o, OrderState state, bool provisional) {
+void OrderManager::finish(Order& o, OrderState state, bool provisional, bool count) {
   auto& s = symbols_[o.symbol];
   o.state = state;
   o.provisional = provisional;
@@ -604,11 +604,13 @@ void OrderManager::finish(Order& o, OrderState state, bool provisional) {
     if (slot.old == idx) slot.old = -1;
   }
   set_active(o, false);
-  switch (state) {
-    case OrderState::kCanceled: s.canceled->inc(); break;
-    case OrderState::kRejected: s.rejected->inc(); break;
-    case OrderState::kExpired: s.expired->inc(); break;
-    default: break;
+  if (count) {
+    switch (state) {
+      case OrderState::kCanceled: s.canceled->inc(); break;
+      case OrderState::kRejected: s.rejected->inc(); break;
+      case OrderState::kExpired: s.expired->inc(); break;
+      default: break;
+    }
   }
   const size_t pos = (finished_head_ + finished_size_) % finished_.size();
   finished_[pos] = index_of(o);
@@ -640,8 +642,7 @@ void OrderManager::correct(core::SymbolId symbol, CorrectionKind kind, const cor
   if (listener_ != nullptr) listener_->on_correction({symbol, kind, id});
 }
 
-void OrderManager::handle_unknown_ours(const core::OrderUpdate& u, bool from_reconcile) {
-  (void)from_reconcile;
+void OrderManager::handle_unknown_ours(const core::OrderUpdate& u) {
   const auto& id = u.orig_client_id.empty() ? u.client_id : u.orig_client_id;
   correct(u.symbol, CorrectionKind::kUnknownOnExchange, id);
   auto& s = symbols_[u.symbol];
@@ -743,7 +744,7 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
         reject_slot(*o);
       } else {
         // Not sent (or refused before it changed anything): forget it quietly.
-        finish(*o, OrderState::kCanceled);
+        finish(*o, OrderState::kCanceled, /*provisional=*/false, /*count=*/false);
       }
       break;
     }
@@ -871,7 +872,7 @@ void OrderManager::reconcile(core::SymbolId symbol, std::span<const core::OrderU
     if (u.symbol != symbol) continue;
     Order* o = find(u.client_id);
     if (o == nullptr) {
-      if (ids_.is_ours(u.client_id) && !core::is_terminal(u.status)) handle_unknown_ours(u, true);
+      if (ids_.is_ours(u.client_id) && !core::is_terminal(u.status)) handle_unknown_ours(u);
       continue;
     }
     o->seen_epoch = epoch_;

@@ -26,6 +26,26 @@
 //   - Risk / stale data / operator: pull(symbol, reason) and resume(symbol); shutdown and
 //     kill switch: cancel_everything(), then wait for all_closed().
 //
+// The diff, per (symbol, side, level) slot, innermost level first on both sides (so a
+// short budget goes to level 0): no target -> cancel; no order -> place; the order's price
+// within the symbol's requote tolerance of the target and its size (orig_qty, so a partial
+// fill alone never requotes) within the qty tolerance -> leave it; same price, smaller size
+// still above the executed quantity, amend available -> amend; otherwise cancel-replace.
+// A level rejected (or expired: a LIMIT_MAKER that would take) waits until its target price
+// changes or reject_cooldown_ms passes; a rejected amend makes that slot replace instead.
+//
+// Budgets: place / cancel-replace / amend need the ORDERS budget (min of our caps and the
+// exchange's reported limits, also respecting the exchange's reported count) and request
+// weight; cancels and queries are never held back by our budget but count as weight.
+// kRetryLater / kResyncTime stop every order request, cancels included, for retry_after_ms;
+// kBanned stops all traffic until banned_until_ms; kHalt cancels everything once, then
+// stops for good (OmsListener::on_halt).
+//
+// Unknown outcomes: kUnknown -> query_order; a cancel (or cancel-replace, or amend) that
+// finds the order gone marks it closed provisionally and queries it; a query that finds
+// it gone asks for the symbol's trades since the order's creation, and on_trades() reports
+// whatever executed quantity we had not seen.
+//
 // Guarantees: at most one open order per (symbol, side, level) slot; a slot with a
 // request in flight is not touched until it resolves; every executed quantity is reported
 // once through OmsListener::on_fill (fills are cum_qty deltas, whatever the order and
@@ -306,8 +326,9 @@ class OrderManager final : public GatewayListener {
 
   void apply_update(Order& order, const core::OrderUpdate& update);
   void apply_fill(Order& order, const core::OrderUpdate& update);
-  void finish(Order& order, OrderState state, bool provisional = false);
-  void handle_unknown_ours(const core::OrderUpdate& update, bool from_reconcile);
+  // Marks a non-terminal order terminal (count: add to phoenix_orders_total).
+  void finish(Order& order, OrderState state, bool provisional = false, bool count = true);
+  void handle_unknown_ours(const core::OrderUpdate& update);
   void reject_slot(const Order& order);
   void count_reject(int code);
   void correct(core::SymbolId symbol, CorrectionKind kind, const core::ClientOrderId& id);
