@@ -370,6 +370,33 @@ TEST_F(OrderManagerTest, ExpiredPostOnlyCoolsDownTheLevel) {
   EXPECT_EQ(counter("phoenix_orders_total", {{"event", "expired"}, {"symbol", "BTCUSDC"}}), 1u);
 }
 
+TEST_F(OrderManagerTest, RejectedUpdateEndsThePendingOrder) {
+  target({bid(0, 100000, 10)});
+  const auto p = gw_.places[0];
+  gw_.clear();
+  oms_->on_order_update(
+      update(p.client_id, Side::kBuy, OrderStatus::kRejected, ExecType::kRejected, 100000, 10, 0));
+  EXPECT_EQ(st(p.client_id), OrderState::kRejected);
+  EXPECT_TRUE(oms_->all_closed());
+  EXPECT_EQ(gw_.places.size(), 0u);  // cooldown
+  ack(p);                            // a stale NEW afterwards changes nothing
+  EXPECT_EQ(st(p.client_id), OrderState::kRejected);
+}
+
+TEST_F(OrderManagerTest, AmendResolvedByASnapshotShowingTheNewSize) {
+  auto p = rest_one_bid(100000, 10);
+  target({bid(0, 100000, 6)});
+  ASSERT_EQ(gw_.amends.size(), 1u);
+  oms_->on_request_failed(failure(RequestKind::kAmend, p.client_id, FailureAction::kUnknown));
+  ASSERT_EQ(gw_.queries.size(), 1u);
+  oms_->on_order_update(
+      update(p.client_id, Side::kBuy, OrderStatus::kNew, ExecType::kSnapshot, 100000, 6, 0));
+  EXPECT_EQ(st(p.client_id), OrderState::kNew);
+  target({bid(0, 100000, 6)});
+  EXPECT_EQ(gw_.amends.size(), 1u);
+  EXPECT_EQ(gw_.replaces.size(), 0u);
+}
+
 // ---- failures ---------------------------------------------------------------------------
 
 TEST_F(OrderManagerTest, RejectedLevelIsNotRetriedUntilPriceChangesOrCooldown) {
