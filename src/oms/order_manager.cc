@@ -146,7 +146,8 @@ OrderManager::OrderManager(ExchangeGateway& gateway, const core::Clock& clock, t
       options_(std::move(options)),
       listener_(listener),
       ids_(make_ids(options_, clock)),
-      budget_(options_.max_orders_per_10s, options_.max_orders_per_day, options_.max_weight_per_minute) {
+      budget_(options_.max_orders_per_10s, options_.max_orders_per_day, options_.max_weight_per_minute),
+      by_id_(options_.max_orders) {
   if (options_.max_orders_per_10s <= 0 || options_.max_orders_per_day <= 0 || options_.max_orders < 8) {
     throw std::invalid_argument("oms: order caps must be > 0 and max_orders >= 8");
   }
@@ -189,7 +190,6 @@ OrderManager::OrderManager(ExchangeGateway& gateway, const core::Clock& clock, t
   free_.reserve(options_.max_orders);
   for (size_t i = options_.max_orders; i > 0; --i) free_.push_back(static_cast<int32_t>(i - 1));
   finished_.assign(options_.max_orders, -1);
-  by_id_.reserve(options_.max_orders * 2);
 }
 
 OrderManager::~OrderManager() = default;
@@ -199,14 +199,14 @@ OrderManager::~OrderManager() = default;
 
 OrderManager::Order* OrderManager::find(const core::ClientOrderId& id) {
   if (id.empty()) return nullptr;
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &orders_[static_cast<size_t>(it->second)];
+  const int32_t idx = by_id_.find(id);
+  return idx < 0 ? nullptr : &orders_[static_cast<size_t>(idx)];
 }
 
 const OrderManager::Order* OrderManager::find(const core::ClientOrderId& id) const {
   if (id.empty()) return nullptr;
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : &orders_[static_cast<size_t>(it->second)];
+  const int32_t idx = by_id_.find(id);
+  return idx < 0 ? nullptr : &orders_[static_cast<size_t>(idx)];
 }
 
 int32_t OrderManager::index_of(const Order& o) const { return static_cast<int32_t>(&o - orders_.data()); }
@@ -390,7 +390,7 @@ void OrderManager::send_place(core::SymbolId symbol, int side, int level, const 
   o->state = OrderState::kPendingNew;
   o->pending = Pending::kPlace;
   const int32_t idx = index_of(*o);
-  by_id_[o->id] = idx;
+  by_id_.insert(o->id, idx);
   s.slots[side][level].cur = idx;
   set_active(*o, true);
   budget_.record(clock_.monotonic_ns());
@@ -424,7 +424,7 @@ void OrderManager::send_replace(Order& old, const Target& t) {
   o->state = OrderState::kPendingNew;
   o->pending = Pending::kPlace;
   const int32_t idx = index_of(*o);
-  by_id_[o->id] = idx;
+  by_id_.insert(o->id, idx);
   Slot& slot = s.slots[side][level];
   slot.old = old_idx;
   slot.cur = idx;
@@ -675,7 +675,7 @@ void OrderManager::handle_unknown_ours(const core::OrderUpdate& u) {
   o->cum_qty = u.cum_qty;  // executions before we knew it are not ours to report
   o->state = u.status == OrderStatus::kPartiallyFilled ? OrderState::kPartiallyFilled : OrderState::kNew;
   const int32_t idx = index_of(*o);
-  by_id_[o->id] = idx;
+  by_id_.insert(o->id, idx);
   set_active(*o, true);
   if (level >= 0) {
     s.slots[side][level].cur = idx;

@@ -50,20 +50,19 @@
 // request in flight is not touched until it resolves; every executed quantity is reported
 // once through OmsListener::on_fill (fills are cum_qty deltas, whatever the order and
 // number of updates); finished orders are never resurrected. set_target() and the
-// callbacks do not allocate in steady state apart from the id map's node for each new
-// order.
+// callbacks do not allocate (fixed pools and a fixed-capacity id index).
 
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/orders.h"
 #include "oms/client_id.h"
 #include "oms/gateway.h"
+#include "oms/order_index.h"
 #include "oms/rate_budget.h"
 #include "telemetry/metrics.h"
 
@@ -346,7 +345,7 @@ class OrderManager final : public GatewayListener {
   std::vector<int32_t> finished_;  // ring of finished order indices, oldest first
   size_t finished_head_ = 0;
   size_t finished_size_ = 0;
-  std::unordered_map<core::ClientOrderId, int32_t, core::ClientOrderIdHash> by_id_;
+  OrderIndex by_id_;  // every in-use order's id
   uint32_t epoch_ = 0;
 
   int64_t retry_until_ns_ = 0;
