@@ -230,6 +230,7 @@ OrderManager::Order* OrderManager::alloc(core::SymbolId symbol, core::Side side,
   o.side = side;
   o.level = static_cast<int8_t>(level);
   o.created_wall_ms = clock_.wall_ms();
+  o.changed_ns = clock_.monotonic_ns();
   return &o;
 }
 
@@ -430,6 +431,7 @@ void OrderManager::send_replace(Order& old, const Target& t) {
   slot.cur = idx;
   prev.state = OrderState::kPendingReplace;
   prev.pending = Pending::kCancel;
+  prev.changed_ns = clock_.monotonic_ns();
   set_active(*o, true);
   budget_.record(clock_.monotonic_ns());
   budget_.record_weight(clock_.monotonic_ns(), kWeightReplace);
@@ -450,6 +452,7 @@ void OrderManager::send_amend(Order& o, core::Qty new_orig_qty) {
   auto& s = symbols_[o.symbol];
   o.pending = Pending::kAmend;
   o.amend_qty = new_orig_qty;
+  o.changed_ns = clock_.monotonic_ns();
   budget_.record(clock_.monotonic_ns());
   budget_.record_weight(clock_.monotonic_ns(), kWeightAmend);
   s.amended->inc();
@@ -464,6 +467,7 @@ void OrderManager::send_amend(Order& o, core::Qty new_orig_qty) {
 void OrderManager::send_cancel(Order& o) {
   o.state = OrderState::kPendingCancel;
   o.pending = Pending::kCancel;
+  o.changed_ns = clock_.monotonic_ns();
   send_raw_cancel(o);
 }
 
@@ -537,6 +541,7 @@ void OrderManager::apply_fill(Order& o, const core::OrderUpdate& u) {
 }
 
 void OrderManager::apply_update(Order& o, const core::OrderUpdate& u) {
+  o.changed_ns = clock_.monotonic_ns();
   if (o.order_id == 0) o.order_id = u.order_id;
   o.acked = true;
   const bool was_terminal = is_terminal(o.state);
@@ -597,6 +602,7 @@ void OrderManager::finish(Order& o, OrderState state, bool provisional, bool cou
   o.provisional = provisional;
   o.pending = Pending::kNone;
   o.finished_ns = clock_.monotonic_ns();
+  o.changed_ns = o.finished_ns;
   if (o.level >= 0) {
     Slot& slot = s.slots[side_index(o.side)][o.level];
     const int32_t idx = index_of(o);
@@ -851,6 +857,7 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
 void OrderManager::request_reconcile(core::SymbolId symbol) {
   if (symbol >= symbols_.size()) return;
   symbols_[symbol].reconciling = true;
+  symbols_[symbol].snapshot_requested_ns = clock_.monotonic_ns();
   budget_.record_weight(clock_.monotonic_ns(), kWeightOpenOrders + kWeightTrades);
   gateway_.request_open_orders(symbol);
   int64_t from_ms = clock_.wall_ms() - 60'000;
@@ -862,11 +869,17 @@ void OrderManager::request_reconcile(core::SymbolId symbol) {
 }
 
 void OrderManager::on_open_orders(core::SymbolId symbol, std::span<const core::OrderUpdate> orders) {
-  reconcile(symbol, orders);
+  reconcile(symbol, orders, 0);
 }
 
-void OrderManager::reconcile(core::SymbolId symbol, std::span<const core::OrderUpdate> open_orders) {
+void OrderManager::reconcile(core::SymbolId symbol, std::span<const core::OrderUpdate> open_orders,
+                             int64_t snapshot_ns) {
   if (symbol >= symbols_.size()) return;
+  auto& s = symbols_[symbol];
+  const int64_t as_of = snapshot_ns > 0               ? snapshot_ns
+                        : s.snapshot_requested_ns > 0 ? s.snapshot_requested_ns
+                                                      : clock_.monotonic_ns();
+  s.snapshot_requested_ns = 0;
   ++epoch_;
   for (const auto& u : open_orders) {
     if (u.symbol != symbol) continue;
@@ -876,6 +889,7 @@ void OrderManager::reconcile(core::SymbolId symbol, std::span<const core::OrderU
       continue;
     }
     o->seen_epoch = epoch_;
+    if (o->changed_ns > as_of) continue;  // newer than the snapshot
     if (u.cum_qty.units() > o->cum_qty.units()) correct(symbol, CorrectionKind::kFillMissed, o->id);
     if (is_terminal(o->state) && !o->provisional) {
       // Listed open, but we saw it finish: apply_update cancels it (never resurrects).
@@ -889,6 +903,7 @@ void OrderManager::reconcile(core::SymbolId symbol, std::span<const core::OrderU
   }
   for (auto& o : orders_) {
     if (!o.in_use || o.symbol != symbol || o.seen_epoch == epoch_ || is_terminal(o.state)) continue;
+    if (o.changed_ns > as_of) continue;  // placed or changed after the snapshot was asked for
     // Requests in flight may not be in the snapshot yet; they resolve by themselves.
     if (o.pending == Pending::kPlace || o.pending == Pending::kCancel || o.pending == Pending::kQuery)
       continue;

@@ -209,8 +209,15 @@ class OrderManager final : public GatewayListener {
   void cancel_everything();
   // Ask for the symbol's open orders (and recent trades); quoting waits for the snapshot.
   void request_reconcile(core::SymbolId symbol);
-  // Compare an open-orders snapshot with what we know (see the .cc for the rules).
-  void reconcile(core::SymbolId symbol, std::span<const core::OrderUpdate> open_orders);
+  // Compare an open-orders snapshot with what we know: orders we think open but not listed
+  // are queried (missing_on_exchange); listed orders with our prefix that we do not know
+  // are cancelled or adopted (unknown_on_exchange + orphan_*); executed quantity we had not
+  // seen is reported (fill_missed); a different size, or an order we saw finish listed as
+  // open, is corrected or cancelled (state_mismatch). Orders that changed after the
+  // snapshot was requested (request_reconcile(); else `snapshot_ns`, else now) are left to
+  // the live stream, so periodic reconciliation while quoting does not raise false alarms.
+  void reconcile(core::SymbolId symbol, std::span<const core::OrderUpdate> open_orders,
+                 int64_t snapshot_ns = 0);
 
   // True when no order is open or possibly open (pending) on any symbol.
   bool all_closed() const;
@@ -251,6 +258,7 @@ class OrderManager final : public GatewayListener {
     core::Qty cum_qty;  // executed quantity already reported through on_fill
     core::Qty amend_qty;
     int64_t created_wall_ms = 0;
+    int64_t changed_ns = 0;  // last request sent or update applied (monotonic)
     int64_t finished_ns = 0;
     int64_t query_at_ns = 0;
     uint32_t seen_epoch = 0;
@@ -283,6 +291,7 @@ class OrderManager final : public GatewayListener {
     bool pulled = false;
     PullReason pull_reason = PullReason::kOperator;
     bool reconciling = true;
+    int64_t snapshot_requested_ns = 0;  // when request_reconcile() last asked for open orders
     bool rate_limited[2] = {false, false};
     bool cooldown[2] = {false, false};
     SideMetrics side_metrics[2];

@@ -833,6 +833,36 @@ TEST_F(OrderManagerTest, ReconcileListsAnOrderWeThinkFinished) {
   EXPECT_EQ(corrections_.back().kind, CorrectionKind::kStateMismatch);
 }
 
+TEST_F(OrderManagerTest, OrdersChangedAfterTheSnapshotRequestAreNotCorrected) {
+  auto p = rest_one_bid(100000, 10);
+  oms_->request_reconcile(0);
+  clock_.advance_ms(5);
+  target({bid(0, 100000, 10), ask(0, 101000, 5)});  // placed after the request
+  ASSERT_EQ(gw_.places.size(), 0u);                 // (reconciling: held)
+  // The amend lands after the request too.
+  oms_->on_order_update(
+      update(p.client_id, Side::kBuy, OrderStatus::kPartiallyFilled, ExecType::kTrade, 100000, 10, 1));
+  auto stale = update(p.client_id, Side::kBuy, OrderStatus::kNew, ExecType::kSnapshot, 100000, 12, 0);
+  std::vector<core::OrderUpdate> open = {stale};
+  oms_->on_open_orders(0, open);
+  EXPECT_TRUE(corrections_.empty());
+  LiveOrder live[4];
+  ASSERT_GE(oms_->live_orders(0, live), 1u);
+  EXPECT_EQ(live[0].orig_qty.units(), 10);  // not overwritten by the stale snapshot
+  EXPECT_EQ(gw_.places.size(), 1u);         // quoting resumed
+  // A later snapshot that misses the new ask (requested after it was acknowledged) does.
+  ack(gw_.places[0]);
+  clock_.advance_ms(5);
+  oms_->request_reconcile(0);
+  clock_.advance_ms(5);
+  open[0] =
+      update(p.client_id, Side::kBuy, OrderStatus::kPartiallyFilled, ExecType::kSnapshot, 100000, 10, 1);
+  oms_->on_open_orders(0, open);
+  ASSERT_EQ(corrections_.size(), 1u);
+  EXPECT_EQ(corrections_[0].kind, CorrectionKind::kMissingOnExchange);
+  EXPECT_EQ(corrections_[0].client_id, gw_.places[0].client_id);
+}
+
 TEST_F(OrderManagerTest, TradesRecoverFillsOfAVanishedOrder) {
   auto p = rest_one_bid(100000, 10);
   oms_->on_order_update(trade(p, 2, 2, 1));  // seen live
