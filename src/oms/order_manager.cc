@@ -827,6 +827,13 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
       }
       break;
     }
+    case RequestKind::kOpenOrders: {
+      // Quoting waits for this snapshot: ask again after a pause.
+      if (f.symbol < symbols_.size() && symbols_[f.symbol].reconciling) {
+        symbols_[f.symbol].reconcile_retry_at_ns = now + options_.query_retry_ms * kNsPerMs;
+      }
+      break;
+    }
     case RequestKind::kQuery: {
       if (o == nullptr) break;
       if (f.action == FailureAction::kOrderGone) {
@@ -858,6 +865,7 @@ void OrderManager::request_reconcile(core::SymbolId symbol) {
   if (symbol >= symbols_.size()) return;
   symbols_[symbol].reconciling = true;
   symbols_[symbol].snapshot_requested_ns = clock_.monotonic_ns();
+  symbols_[symbol].reconcile_retry_at_ns = 0;
   budget_.record_weight(clock_.monotonic_ns(), kWeightOpenOrders + kWeightTrades);
   gateway_.request_open_orders(symbol);
   int64_t from_ms = clock_.wall_ms() - 60'000;
@@ -1018,6 +1026,10 @@ void OrderManager::poll() {
   if (!any_traffic_blocked()) {
     for (auto& o : orders_) {
       if (o.in_use && o.needs_query && now >= o.query_at_ns) send_query(o);
+    }
+    for (size_t i = 0; i < symbols_.size(); ++i) {
+      const int64_t at = symbols_[i].reconcile_retry_at_ns;
+      if (at != 0 && now >= at) request_reconcile(static_cast<core::SymbolId>(i));
     }
   }
   for (size_t i = 0; i < symbols_.size(); ++i) drive(static_cast<core::SymbolId>(i));

@@ -292,6 +292,7 @@ class OrderManager final : public GatewayListener {
     PullReason pull_reason = PullReason::kOperator;
     bool reconciling = true;
     int64_t snapshot_requested_ns = 0;  // when request_reconcile() last asked for open orders
+    int64_t reconcile_retry_at_ns = 0;  // the open-orders request failed: ask again then (0 = no)
     bool rate_limited[2] = {false, false};
     bool cooldown[2] = {false, false};
     SideMetrics side_metrics[2];

@@ -744,6 +744,22 @@ TEST_F(OrderManagerTest, QuotingWaitsForTheFirstSnapshot) {
   EXPECT_EQ(gw_.places.size(), 1u);
 }
 
+TEST_F(OrderManagerTest, FailedOpenOrdersRequestIsRetried) {
+  auto o = defaults();
+  o.start_reconciled = false;
+  make(o);
+  oms_->request_reconcile(0);
+  auto f = failure(RequestKind::kOpenOrders, core::ClientOrderId{}, FailureAction::kUnknown);
+  oms_->on_request_failed(f);
+  oms_->poll();
+  EXPECT_EQ(gw_.open_orders_requests.size(), 1u);
+  clock_.advance_ms(1000);
+  oms_->poll();
+  EXPECT_EQ(gw_.open_orders_requests.size(), 2u);
+  oms_->poll();
+  EXPECT_EQ(gw_.open_orders_requests.size(), 2u);
+}
+
 TEST_F(OrderManagerTest, ReconcileMissingOnExchangeIsQueried) {
   auto p = rest_one_bid();
   oms_->reconcile(0, {});
