@@ -18,7 +18,12 @@
 //   - Start-up: call request_reconcile(symbol) for every symbol (the OMS asks the gateway
 //     for open orders and recent trades); quoting of a symbol begins once its open-orders
 //     snapshot has been reconciled (unless Options::start_reconciled). After order entry
-//     or user data comes back from a disconnect, the OMS does the same by itself.
+//     or user data comes back from a disconnect, the OMS does the same by itself. For the
+//     periodic check (OrdersConfig::reconcile_interval_ms) call request_reconcile() too.
+//   - Config mapping: OrdersConfig::client_id_prefix/post_only/use_amend -> Options;
+//     startup_orphans -> Options::orphans; RiskConfig::max_orders_per_10s ->
+//     Options::max_orders_per_10s; the strategy Ladder's bids/asks -> DesiredOrder{kBuy or
+//     kSell, level, price, qty}.
 //   - Every quote cycle: set_target(symbol, desired) with the symbol's whole desired ladder
 //     (both sides; a level that is absent means "no order there").
 //   - Periodically (e.g. every 100 ms): poll() — retries queries, lets cooled-down or
