@@ -582,6 +582,7 @@ void OrderManager::apply_update(Order& o, const core::OrderUpdate& u) {
 
   if (core::is_terminal(u.status)) {
     finish(o, state_of(u.status));
+    if (u.status == OrderStatus::kRejected && listener_ != nullptr) listener_->on_reject(o.symbol, 0);
     if (u.status == OrderStatus::kRejected || u.status == OrderStatus::kExpired) {
       if (o.cum_qty.units() == 0) reject_slot(o);
     }
@@ -728,6 +729,11 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
   if (f.kind == RequestKind::kPlace || f.kind == RequestKind::kCancelReplace ||
       f.kind == RequestKind::kAmend || f.kind == RequestKind::kCancel) {
     if (f.action != FailureAction::kUnknown) count_reject(f.code);
+    if (f.action == FailureAction::kRejected && listener_ != nullptr) {
+      const Order* r = find(f.kind == RequestKind::kCancelReplace && f.client_id.empty() ? f.cancel_client_id
+                                                                                         : f.client_id);
+      listener_->on_reject(r != nullptr ? r->symbol : f.symbol, f.code);
+    }
   }
   // Repeated WARN lines are suppressed by the logger's throttle (one per burst).
   telemetry::log_event(

@@ -153,6 +153,9 @@ class OmsListener {
   virtual ~OmsListener() = default;
   virtual void on_fill(const Fill& fill) = 0;
   virtual void on_correction(const Correction& correction) = 0;
+  // An order request the exchange rejected (FailureAction::kRejected, or an update with
+  // status kRejected): what risk::KillSwitch::on_reject counts. `code` 0 = none given.
+  virtual void on_reject(core::SymbolId /*symbol*/, int /*code*/) {}
   // A kHalt failure: the OMS stopped all traffic but a last cancel of everything.
   virtual void on_halt(const core::RequestFailure& failure) = 0;
 };

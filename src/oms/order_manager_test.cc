@@ -44,6 +44,7 @@ class OrderManagerTest : public ::testing::Test, public OmsListener {
   void on_fill(const Fill& f) override { fills_.push_back(f); }
   void on_correction(const Correction& c) override { corrections_.push_back(c); }
   void on_halt(const core::RequestFailure&) override { ++halts_; }
+  void on_reject(core::SymbolId, int code) override { rejects_.push_back(code); }
 
   static DesiredOrder bid(int level, int64_t price, int64_t qty) {
     return {Side::kBuy, level, core::Price(price), core::Qty(qty)};
@@ -146,6 +147,7 @@ class OrderManagerTest : public ::testing::Test, public OmsListener {
   std::vector<Fill> fills_;
   std::vector<Correction> corrections_;
   int halts_ = 0;
+  std::vector<int> rejects_;
 };
 
 // ---- diff -------------------------------------------------------------------------------
@@ -378,6 +380,7 @@ TEST_F(OrderManagerTest, RejectedUpdateEndsThePendingOrder) {
       update(p.client_id, Side::kBuy, OrderStatus::kRejected, ExecType::kRejected, 100000, 10, 0));
   EXPECT_EQ(st(p.client_id), OrderState::kRejected);
   EXPECT_TRUE(oms_->all_closed());
+  EXPECT_EQ(rejects_, std::vector<int>{0});
   EXPECT_EQ(gw_.places.size(), 0u);  // cooldown
   ack(p);                            // a stale NEW afterwards changes nothing
   EXPECT_EQ(st(p.client_id), OrderState::kRejected);
@@ -407,6 +410,7 @@ TEST_F(OrderManagerTest, RejectedLevelIsNotRetriedUntilPriceChangesOrCooldown) {
   EXPECT_EQ(st(p.client_id), OrderState::kRejected);
   EXPECT_EQ(counter("phoenix_order_rejects_total", {{"code", "-2010"}}), 1u);
   EXPECT_EQ(counter("phoenix_orders_total", {{"event", "rejected"}, {"symbol", "BTCUSDC"}}), 1u);
+  EXPECT_EQ(rejects_, std::vector<int>{-2010});
   for (int i = 0; i < 5; ++i) {
     target({bid(0, 100000, 10)});
     oms_->poll();
