@@ -170,6 +170,7 @@ void BinanceGateway::sync_time() {
           if (offset) {
             time_offset_ = *offset;
             synced = true;
+            ++time_syncs_;
             log_event(LogLevel::kInfo, "gw_time_synced", "offset_ms", time_offset_.offset_ms, "round_trip_ms",
                       time_offset_.round_trip_ms);
           }
@@ -492,7 +493,12 @@ void BinanceGateway::handle_internal(const binance::WsEnvelope& env, const Pendi
       log_event(LogLevel::kError, "gw_subscribe_failed", "code", static_cast<int64_t>(env.error_code), "msg",
                 env.error_msg);
     }
-    if (env.error_code == -1021) sync_time();
+    if (env.error_code == -1021) {
+      // The clock is off: re-sync, and start the connection over (logon or subscribe again).
+      sync_time();
+      ws_->recycle(net::DownReason::kProtocolError);
+      return;
+    }
     if (env.error_code == -2035) {  // already subscribed on this connection
       set_connectivity(connectivity_.order_entry, true);
       ws_->mark_live();

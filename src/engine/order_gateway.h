@@ -69,6 +69,8 @@ class BinanceGateway final : public oms::ExchangeGateway, private net::ManagedWs
   // Server time offset in use (server ≈ local wall + offset).
   int64_t time_offset_ms() const { return time_offset_.offset_ms; }
   size_t in_flight() const { return pending_.size(); }
+  // Completed server-time syncs (start-up, and after every -1021).
+  uint64_t time_syncs() const { return time_syncs_; }
 
   // oms::ExchangeGateway
   void set_listener(oms::GatewayListener* listener) override { listener_ = listener; }
@@ -152,6 +154,7 @@ class BinanceGateway final : public oms::ExchangeGateway, private net::ManagedWs
   bool socket_open_ = false;
   bool started_ = false;
   bool time_syncing_ = false;
+  uint64_t time_syncs_ = 0;
   binance::ServerTimeOffset time_offset_;
   int64_t banned_until_ms_ = 0;
   int64_t next_id_ = 1;

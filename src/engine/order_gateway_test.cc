@@ -23,6 +23,7 @@
 
 #include "binance/symbol_table.h"
 #include "core/clock.h"
+#include "telemetry/exposition.h"
 #include "telemetry/metrics.h"
 
 namespace phoenix::engine {
@@ -310,10 +311,34 @@ TEST_F(BinanceGatewayTest, HmacOrderLifecycle) {
   gw_->request_trades(eth_, 0);
   ASSERT_TRUE(run_until([&] { return !rec_.trades.empty(); }));
 
-  const auto families = registry_.collect();
-  bool saw_requests = false;
-  for (const auto& f : families) saw_requests |= f.name == "phoenix_order_requests_total";
-  EXPECT_TRUE(saw_requests);
+  const std::string metrics = telemetry::expose(registry_);
+  EXPECT_NE(metrics.find(R"(phoenix_order_requests_total{kind="place"} 2)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(phoenix_order_requests_total{kind="cancel_replace"} 2)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(phoenix_order_rejects_total{code="-2010"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(phoenix_rate_limit_used{kind="weight_1m"})"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(phoenix_quote_to_order_latency_seconds_count 4)"), std::string::npos);
+  EXPECT_NE(metrics.find("phoenix_ws_api_request_latency_seconds_count"), std::string::npos);
+}
+
+// Errors the exchange is told to return map to the right actions; -1021 re-syncs the time.
+TEST_F(BinanceGatewayTest, InjectedErrorsAreClassified) {
+  make_gateway(config::KeyType::kHmac);
+  ASSERT_TRUE(run_until([&] { return connected() && gw_->time_syncs() == 1; })) << "not connected";
+  const std::pair<int, FailureAction> cases[] = {
+      {-1021, FailureAction::kResyncTime}, {-1007, FailureAction::kUnknown},
+      {-1015, FailureAction::kRetryLater}, {-2015, FailureAction::kHalt},
+      {-1013, FailureAction::kRejected},
+  };
+  size_t n = 0;
+  for (const auto& [code, action] : cases) {
+    ASSERT_TRUE(exchange_.admin("/admin/reject?count=1&code=" + std::to_string(code)));
+    gw_->place(buy("gwI" + std::to_string(n), 200000));
+    ASSERT_TRUE(run_until([&] { return rec_.failures.size() > n; })) << code;
+    EXPECT_EQ(rec_.failures[n].code, code);
+    EXPECT_EQ(rec_.failures[n].action, action) << code;
+    ++n;
+  }
+  EXPECT_TRUE(run_until([&] { return gw_->time_syncs() == 2; }));
 }
 
 TEST_F(BinanceGatewayTest, Ed25519LogsOnAndSubscribes) {
