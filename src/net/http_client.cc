@@ -145,22 +145,25 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
         resolver_(io),
         deadline_(io) {}
 
-  void get(std::string target, std::vector<HttpHeader> headers, Callback callback) {
+  void send(HttpMethod method, std::string target, std::vector<HttpHeader> headers, std::string body,
+            Callback callback) {
     if (closed_) return;
     if (target.empty() || target.front() != '/' || target.find_first_of(" \r\n\t") != std::string::npos) {
       post_error(std::move(callback),
-                 Error(ErrorCode::kInvalidArgument, fmt::format("GET target \"{}\": must start with '/' and "
+                 Error(ErrorCode::kInvalidArgument, fmt::format("{} target \"{}\": must start with '/' and "
                                                                 "contain no whitespace",
-                                                                target)));
+                                                                to_string(method), target)));
       return;
     }
     if (queue_.size() >= options_.max_queued) {
-      post_error(std::move(callback),
-                 Error(ErrorCode::kUnavailable, fmt::format("GET {}{}: {} requests already queued",
-                                                            origin_.text, target, queue_.size())));
+      post_error(
+          std::move(callback),
+          Error(ErrorCode::kUnavailable, fmt::format("{} {}{}: {} requests already queued", to_string(method),
+                                                     origin_.text, target, queue_.size())));
       return;
     }
-    queue_.push_back(Pending{std::move(target), std::move(headers), std::move(callback)});
+    queue_.push_back(
+        Pending{method, std::move(target), std::move(headers), std::move(body), std::move(callback)});
     start_next();
   }
 
@@ -183,8 +186,10 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
 
  private:
   struct Pending {
+    HttpMethod method = HttpMethod::kGet;
     std::string target;
     std::vector<HttpHeader> headers;
+    std::string body;
     Callback callback;
   };
 
@@ -202,7 +207,12 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     queue_.pop_front();
     ++stats_.requests;
     request_ = {};
-    request_.method(http::verb::get);
+    switch (current_.method) {
+      case HttpMethod::kGet: request_.method(http::verb::get); break;
+      case HttpMethod::kPost: request_.method(http::verb::post); break;
+      case HttpMethod::kPut: request_.method(http::verb::put); break;
+      case HttpMethod::kDelete: request_.method(http::verb::delete_); break;
+    }
     request_.target(current_.target);
     request_.version(11);
     request_.set(http::field::host, origin_.host_header);
@@ -210,6 +220,11 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     request_.set(http::field::accept, "application/json");
     for (const HttpHeader& h : current_.headers) request_.set(h.name, h.value);
     request_.keep_alive(true);
+    if (!current_.body.empty()) {
+      request_.set(http::field::content_type, "application/x-www-form-urlencoded");
+      request_.body() = current_.body;
+    }
+    if (!current_.body.empty() || current_.method != HttpMethod::kGet) request_.prepare_payload();
     timed_out_ = false;
     retried_ = false;
     const uint64_t gen = ++generation_;
@@ -325,9 +340,10 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
       if (!parser_->got_some() && maybe_retry(ec, gen)) return;
       if (ec == http::error::body_limit) {
         close_connection();
-        return complete(Error(ErrorCode::kOutOfRange,
-                              fmt::format("GET {}{}: response body over the limit of {} bytes", origin_.text,
-                                          current_.target, options_.max_body_bytes)));
+        return complete(
+            Error(ErrorCode::kOutOfRange,
+                  fmt::format("{} {}{}: response body over the limit of {} bytes", to_string(current_.method),
+                              origin_.text, current_.target, options_.max_body_bytes)));
       }
       return fail(ec, gen);
     }
@@ -354,7 +370,9 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
   }
 
   // A GET on a reused connection that was dead before it answered: resend once on a new one.
+  // Never another method: the server may have acted on it.
   bool maybe_retry(const error_code& ec, uint64_t gen) {
+    if (current_.method != HttpMethod::kGet) return false;
     if (!reused_ || retried_ || timed_out_ || !is_dead_connection(ec)) return false;
     retried_ = true;
     ++stats_.retries;
@@ -380,8 +398,9 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     close_connection();
     if (timed_out_) {
       return complete(
-          Error(ErrorCode::kTimeout, fmt::format("GET {}{}: timed out after {} ms during {}", origin_.text,
-                                                 current_.target, options_.timeout.count(), phase_)));
+          Error(ErrorCode::kTimeout,
+                fmt::format("{} {}{}: timed out after {} ms during {}", to_string(current_.method),
+                            origin_.text, current_.target, options_.timeout.count(), phase_)));
     }
     std::string where(phase_);
     if (phase_ == "connect" || phase_ == "resolve")
@@ -392,8 +411,8 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
       if (verify != X509_V_OK)
         reason += fmt::format(" (certificate: {})", X509_verify_cert_error_string(verify));
     }
-    complete(Error(ErrorCode::kUnavailable,
-                   fmt::format("GET {}{}: {}: {}", origin_.text, current_.target, where, reason)));
+    complete(Error(ErrorCode::kUnavailable, fmt::format("{} {}{}: {}: {}", to_string(current_.method),
+                                                        origin_.text, current_.target, where, reason)));
   }
 
   void complete(core::Result<HttpResponse> result) {
@@ -437,7 +456,7 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
   std::unique_ptr<tcp::socket> plain_socket_;
   std::unique_ptr<ssl::stream<tcp::socket>> tls_stream_;
   beast::flat_buffer buffer_;
-  http::request<http::empty_body> request_;
+  http::request<http::string_body> request_;
   std::optional<http::response_parser<http::string_body>> parser_;
   std::deque<Pending> queue_;
   Pending current_;
@@ -488,12 +507,27 @@ HttpClient::HttpClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpClient::~HttpClient() { impl_->close(); }
 
+std::string_view to_string(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::kGet: return "GET";
+    case HttpMethod::kPost: return "POST";
+    case HttpMethod::kPut: return "PUT";
+    case HttpMethod::kDelete: return "DELETE";
+  }
+  return "GET";
+}
+
+void HttpClient::send(HttpMethod method, std::string target, std::vector<HttpHeader> headers,
+                      std::string body, Callback callback) {
+  impl_->send(method, std::move(target), std::move(headers), std::move(body), std::move(callback));
+}
+
 void HttpClient::get(std::string target, Callback callback) {
-  impl_->get(std::move(target), {}, std::move(callback));
+  impl_->send(HttpMethod::kGet, std::move(target), {}, {}, std::move(callback));
 }
 
 void HttpClient::get(std::string target, std::vector<HttpHeader> headers, Callback callback) {
-  impl_->get(std::move(target), std::move(headers), std::move(callback));
+  impl_->send(HttpMethod::kGet, std::move(target), std::move(headers), {}, std::move(callback));
 }
 
 void HttpClient::close() { impl_->close(); }

@@ -1,7 +1,7 @@
 #pragma once
 
-// A small asynchronous HTTP/1.1 client (GET) for REST calls: depth snapshots, exchange
-// info, server time.
+// A small asynchronous HTTP/1.1 client (GET; POST/PUT/DELETE with a form body) for REST calls: depth
+// snapshots, exchange info, server time.
 
 #include <chrono>
 #include <cstddef>
@@ -18,6 +18,10 @@
 #include "core/result.h"
 
 namespace phoenix::net {
+
+enum class HttpMethod : uint8_t { kGet, kPost, kPut, kDelete };
+// "GET", "POST", "PUT", "DELETE".
+std::string_view to_string(HttpMethod method);
 
 // One header: name as received (responses: lower-cased), value as received.
 struct HttpHeader {
@@ -104,6 +108,11 @@ class HttpClient {
   // '/'), with optional extra request headers (e.g. X-MBX-APIKEY).
   void get(std::string target, Callback callback);
   void get(std::string target, std::vector<HttpHeader> headers, Callback callback);
+  // Any method, with an optional application/x-www-form-urlencoded `body` (signed Binance
+  // order requests). Only a GET is ever resent on a dead kept-alive connection; another
+  // method fails instead (the server may have acted on it), and the caller decides.
+  void send(HttpMethod method, std::string target, std::vector<HttpHeader> headers, std::string body,
+            Callback callback);
 
   // Cancels the request in flight and the queue (their callbacks are dropped) and closes the
   // connection. Idempotent.

@@ -297,6 +297,55 @@ TEST_F(HttpClientTest, StaleKeepAliveConnectionIsRetriedOnce) {
   EXPECT_EQ(client->stats().retries, 1u);
 }
 
+TEST_F(HttpClientTest, SendPostsAFormBody) {
+  TestServer server([](const Request& req) {
+    Reply r;
+    r.body = std::string(req.method_string()) + " " + req.body();
+    return r;
+  });
+  auto client = make_client(server.port());
+  std::optional<core::Result<HttpResponse>> result;
+  client->send(HttpMethod::kPost, "/api/v3/order", {{"X-MBX-APIKEY", "k"}}, "symbol=ETHUSDC&side=BUY",
+               [&](core::Result<HttpResponse> r) { result.emplace(std::move(r)); });
+  io_.restart();
+  while (!result && io_.run_one_for(10s) > 0) {
+  }
+  ASSERT_TRUE(result && result->ok());
+  EXPECT_EQ((*result)->body, "POST symbol=ETHUSDC&side=BUY");
+  const Request last = server.last_request();
+  EXPECT_EQ(last[http::field::content_type], "application/x-www-form-urlencoded");
+  EXPECT_EQ(last["X-MBX-APIKEY"], "k");
+  result.reset();
+  client->send(HttpMethod::kDelete, "/api/v3/order?symbol=ETHUSDC", {}, {},
+               [&](core::Result<HttpResponse> r) { result.emplace(std::move(r)); });
+  while (!result && io_.run_one_for(10s) > 0) {
+  }
+  ASSERT_TRUE(result && result->ok());
+  EXPECT_EQ((*result)->body, "DELETE ");
+  EXPECT_EQ(to_string(HttpMethod::kPut), "PUT");
+}
+
+TEST_F(HttpClientTest, PostOnADeadKeptAliveConnectionIsNotResent) {
+  TestServer server([](const Request&) {
+    Reply r;
+    r.then = Reply::Then::kDropSilently;
+    return r;
+  });
+  auto client = make_client(server.port());
+  ASSERT_TRUE(run_get(*client, "/a").ok());
+  std::this_thread::sleep_for(50ms);  // the server's close reaches us first
+  std::optional<core::Result<HttpResponse>> result;
+  client->send(HttpMethod::kPost, "/b", {}, "x=1",
+               [&](core::Result<HttpResponse> r) { result.emplace(std::move(r)); });
+  io_.restart();
+  while (!result && io_.run_one_for(10s) > 0) {
+  }
+  ASSERT_TRUE(result.has_value());
+  EXPECT_FALSE(result->ok());
+  EXPECT_EQ(client->stats().retries, 0u);
+  EXPECT_EQ(server.requests(), 1);
+}
+
 TEST_F(HttpClientTest, TimeoutWhenTheServerNeverAnswers) {
   TestServer server([](const Request&) {
     Reply r;
