@@ -198,21 +198,42 @@ int run(const Options& opts) {
                        config.dry_run);
   // Run until a signal arrives and the engine has cancelled every order (it bounds that by
   // orders.shutdown_deadline_ms), then a little longer (bounded) so connections close cleanly.
-  while (!stop_done && !ioc.stopped()) ioc.run_one();
+  //
+  // A bug that throws out of a handler must not leave orders on the exchange: the handler
+  // is logged, the engine stops quoting and cancels everything (the same bounded stop as
+  // SIGTERM), and the process exits 1. A second exception during that stop ends it at once.
+  int exceptions = 0;
+  auto run_guarded = [&](auto&& step) {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      ++exceptions;
+      telemetry::log_event(LogLevel::kCritical, "engine_exception", "error", e.what(), "action",
+                           exceptions == 1 ? "stop quoting, cancel every order, exit 1" : "exit now");
+      if (exceptions > 1) throw;
+      if (!stop_requested) {
+        stop_requested = true;
+        (*engine)->stop([&](bool ok) {
+          orders_clear = ok;
+          stop_done = true;
+        });
+      }
+    }
+  };
+  while (!stop_done && !ioc.stopped()) run_guarded([&] { ioc.run_one(); });
   const int64_t close_deadline_ns = clock.monotonic_ns() + kCloseDeadlineMs * 1'000'000;
   while (!(*engine)->closed() && clock.monotonic_ns() < close_deadline_ns) {
-    ioc.run_one_for(std::chrono::milliseconds(50));
+    run_guarded([&] { ioc.run_one_for(std::chrono::milliseconds(50)); });
   }
   if (!(*engine)->closed()) {
     telemetry::log_event(LogLevel::kWarn, "close_timeout", "deadline_ms",
                          std::chrono::milliseconds(kCloseDeadlineMs));
   }
   engine->reset();
-  (void)stop_requested;
   server.stop();
   const int64_t uptime_ms = (clock.monotonic_ns() - start_ns) / 1'000'000;
   // Orders left open at the exchange are a failure the operator must see (exit 1).
-  const int exit_code = orders_clear ? kExitOk : kExitRuntime;
+  const int exit_code = orders_clear && exceptions == 0 ? kExitOk : kExitRuntime;
   telemetry::log_event(exit_code == kExitOk ? LogLevel::kInfo : LogLevel::kCritical, "phoenix_stopped",
                        "signal", signal_name(stop_signal), "exit_code", static_cast<int64_t>(exit_code),
                        "orders_clear", orders_clear, "uptime_ms", uptime_ms);

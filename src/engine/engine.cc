@@ -79,6 +79,7 @@ struct Engine::SymbolRuntime {
   std::vector<oms::DesiredOrder> bids;
   std::vector<oms::DesiredOrder> asks;
   bool md_up = false;  // its market-data connection is up
+  bool pulled = false;  // orders pulled (stale, disconnected) until fresh data
   std::optional<core::Price> mid;
   QuoteReason ladder_reason[2] = {QuoteReason::kStarting, QuoteReason::kStarting};
 };
@@ -335,6 +336,8 @@ void Engine::build_trading() {
   oo.orphans = config_.orders.startup_orphans == config::OrphanPolicy::kAdopt ? oms::OrphanAction::kAdopt
                                                                               : oms::OrphanAction::kCancel;
   oo.max_orders_per_10s = config_.risk.max_orders_per_10s;
+  // A real exchange's window may hold a previous run's orders: probe until it reports.
+  oo.probe_until_limits_known = !config_.dry_run;
   oms_ = std::make_unique<oms::OrderManager>(*gateway_, clock_, registry_, std::move(setups), oo, this);
   set_phase(Phase::kConnecting);
   gateway_->set_listener(this);
@@ -438,13 +441,10 @@ void Engine::on_top_of_book(core::SymbolId symbol, const md::TopOfBook& top, int
 }
 
 void Engine::on_stale_changed(core::SymbolId symbol, bool stale) {
-  SymbolRuntime& rt = *symbols_[symbol];
   if (stale) {
     pull(symbol, QuoteReason::kStale);
-  } else if (oms_ && phase_ == Phase::kQuoting) {
-    oms_->resume(symbol);
-    telemetry::log_event(LogLevel::kInfo, "quotes_resumed", "symbol", rt.name);
-    requote(symbol, 0);
+  } else {
+    requote(symbol, 0);  // resumes the symbol (see requote)
   }
 }
 
@@ -468,6 +468,7 @@ void Engine::pull(core::SymbolId symbol, QuoteReason reason) {
   const size_t live = oms_->live_order_count(symbol);
   oms_->pull(symbol,
              reason == QuoteReason::kStale ? oms::PullReason::kStale : oms::PullReason::kDisconnected);
+  symbols_[symbol]->pulled = true;
   telemetry::log_event(LogLevel::kWarn, "quotes_pulled", "symbol", symbols_[symbol]->name, "reason",
                        to_string(reason), "orders", static_cast<int64_t>(live));
 }
@@ -510,6 +511,12 @@ void Engine::requote(core::SymbolId symbol, int64_t trigger_ns) {
   if (!connectivity_.order_entry) {
     quote_state_->set_both(symbol, QuoteReason::kDisconnected);
     return;
+  }
+  if (rt.pulled) {
+    // Fresh data on a live connection again: quoting resumes.
+    rt.pulled = false;
+    oms_->resume(symbol);
+    telemetry::log_event(LogLevel::kInfo, "quotes_resumed", "symbol", rt.name);
   }
   const md::TopOfBook& top = feed_->top(symbol);
   strategy::TopOfBook book;
@@ -685,14 +692,11 @@ void Engine::on_correction(const oms::Correction& correction) {
   const bool orphan = correction.kind == oms::CorrectionKind::kOrphanCanceled ||
                       correction.kind == oms::CorrectionKind::kOrphanAdopted;
   if (orphan) ++reconcile_orphans_;
-  telemetry::log_event(orphan ? LogLevel::kInfo : LogLevel::kWarn, "reconcile_correction", "symbol",
-                       correction.symbol < symbols_.size()
-                           ? std::string_view(symbols_[correction.symbol]->name)
-                           : std::string_view("?"),
-                       "kind", oms::to_string(correction.kind), "client_id", correction.client_id.view());
-  // Orphans found at start-up are expected after a crash; every other correction means
-  // our view and the exchange's disagreed.
-  if (!(orphan && reconcile_startup_) && kill_) kill_->on_reconcile_mismatch();
+  // The OMS logs each correction (oms_reconcile_correction); the engine counts them.
+  // At start-up there is no view of ours to disagree with: what is found there (orphans
+  // left by a crash) is expected. Every later correction means our view and the
+  // exchange's disagreed.
+  if (!(reconcile_startup_ && reconcile_pending_ > 0) && kill_) kill_->on_reconcile_mismatch();
 }
 
 void Engine::on_reject(core::SymbolId symbol, int code) {

@@ -397,12 +397,21 @@ void BinanceGateway::fail_all_in_flight(std::string_view why) {
 }
 
 void BinanceGateway::count_reject(int code) {
+  // Every error reply of any request (the OMS counts order rejects in
+  // phoenix_order_rejects_total). At most 64 codes get their own series; the rest share "other".
+  constexpr size_t kMaxCodes = 64;
+  constexpr int kOther = 1;  // not a Binance code
   auto it = rejects_total_.find(code);
   if (it == rejects_total_.end()) {
-    telemetry::Counter& c =
-        registry_.counter("phoenix_order_rejects_total", "Order-entry requests the exchange refused, by code",
-                          {{"code", std::to_string(code)}});
-    it = rejects_total_.emplace(code, &c).first;
+    const bool own = rejects_total_.size() < kMaxCodes;
+    const int key = own ? code : kOther;
+    it = rejects_total_.find(key);
+    if (it == rejects_total_.end()) {
+      telemetry::Counter& c = registry_.counter("phoenix_exchange_error_replies_total",
+                                                "Error replies of the exchange to any request, by error code",
+                                                {{"code", own ? std::to_string(code) : std::string("other")}});
+      it = rejects_total_.emplace(key, &c).first;
+    }
   }
   it->second->inc();
 }
@@ -552,7 +561,9 @@ void BinanceGateway::handle_response(const binance::WsEnvelope& env, const Pendi
       if (decoded) listener_->on_order_update(update);
       break;
     case RequestKind::kCancelReplace: {
-      if (!env.ok && env.error_data.empty()) {
+      // Only -2021 (partially failed) and -2022 (failed) carry both halves in error.data;
+      // any other error (429/418 carry {serverTime, retryAfter} there) is a plain refusal.
+      if (!env.ok && (env.error_data.empty() || (env.error_code != -2021 && env.error_code != -2022))) {
         handle_error(env, pending);
         return;
       }

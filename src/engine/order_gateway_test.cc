@@ -314,7 +314,7 @@ TEST_F(BinanceGatewayTest, HmacOrderLifecycle) {
   const std::string metrics = telemetry::expose(registry_);
   EXPECT_NE(metrics.find(R"(phoenix_order_requests_total{kind="place"} 2)"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find(R"(phoenix_order_requests_total{kind="cancel_replace"} 2)"), std::string::npos);
-  EXPECT_NE(metrics.find(R"(phoenix_order_rejects_total{code="-2010"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.find(R"(phoenix_exchange_error_replies_total{code="-2010"} 1)"), std::string::npos);
   EXPECT_NE(metrics.find(R"(phoenix_rate_limit_used{kind="weight_1m"})"), std::string::npos);
   EXPECT_NE(metrics.find(R"(phoenix_quote_to_order_latency_seconds_count 4)"), std::string::npos);
   EXPECT_NE(metrics.find("phoenix_ws_api_request_latency_seconds_count"), std::string::npos);

@@ -79,7 +79,8 @@ std::string_view action_name(FailureAction action) {
 
 constexpr core::Side kSides[2] = {core::Side::kBuy, core::Side::kSell};
 
-constexpr int kKnownRejectCodes[] = {0, -1013, -1015, -2010, -2011, -2013, -2021, -2022, -2038, -1021};
+constexpr int kKnownRejectCodes[] = {0,     -1003, -1007, -1013, -1015, -1021, -1022, -1100, -1102, -1111,
+                                     -1121, -2010, -2011, -2013, -2014, -2015, -2021, -2022, -2038};
 
 }  // namespace
 
@@ -284,7 +285,13 @@ bool OrderManager::order_traffic_blocked(int64_t now_ns) const {
 
 bool OrderManager::take_order_budget(int64_t now_ns, int64_t weight) {
   if (order_traffic_blocked(now_ns)) return false;
-  return budget_.available(now_ns) && budget_.weight_available(now_ns, weight);
+  if (!budget_.available(now_ns) || !budget_.weight_available(now_ns, weight)) return false;
+  if (options_.probe_until_limits_known && !limits_known_) {
+    // One probe at a time until the exchange tells us where its window stands.
+    if (last_probe_ns_ != 0 && now_ns - last_probe_ns_ < options_.probe_interval_ms * 1'000'000) return false;
+    last_probe_ns_ = now_ns;
+  }
+  return true;
 }
 
 void OrderManager::drive(core::SymbolId symbol) {
@@ -995,6 +1002,10 @@ void OrderManager::on_rate_limits(const core::RateLimitUsage& usage) {
   budget_.on_exchange_usage(usage.orders_10s, usage.orders_10s_limit, usage.orders_1d, usage.orders_1d_limit,
                             clock_.monotonic_ns());
   budget_.on_exchange_weight(usage.weight_1m, usage.weight_1m_limit, clock_.monotonic_ns(), clock_.wall_ms());
+  if (usage.orders_10s_limit > 0 && !limits_known_) {
+    limits_known_ = true;
+    for (size_t i = 0; i < symbols_.size(); ++i) drive(static_cast<core::SymbolId>(i));
+  }
 }
 
 void OrderManager::on_connectivity(const Connectivity& c) {

@@ -180,6 +180,13 @@ struct OrderManagerOptions {
   int64_t retention_ms = 60'000;          // finished orders are remembered this long
   size_t max_orders = 2048;               // tracked orders (open + recently finished)
   bool start_reconciled = false;          // quote before the first open-orders snapshot
+  // Until the exchange has reported its ORDERS usage once (on_rate_limits with a 10 s
+  // limit), send at most one order request per probe_interval_ms. After a crash the
+  // previous process's orders still count in the exchange's window; a burst sent blind
+  // would draw a 429 per request and, repeated, an IP ban. Off for venues that never
+  // report limits (the paper venue).
+  bool probe_until_limits_known = false;
+  int64_t probe_interval_ms = 250;
 };
 
 // An open order, as live_orders() reports it.
@@ -366,6 +373,8 @@ class OrderManager final : public GatewayListener {
   OrderIndex by_id_;  // every in-use order's id
   uint32_t epoch_ = 0;
 
+  bool limits_known_ = false;    // the exchange reported its ORDERS usage at least once
+  int64_t last_probe_ns_ = 0;    // when the last probe order request went out (0 = none)
   int64_t retry_until_ns_ = 0;
   int64_t banned_until_ms_ = 0;
   bool halted_ = false;

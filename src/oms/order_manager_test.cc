@@ -690,6 +690,34 @@ TEST_F(OrderManagerTest, ExchangeWeightNearLimitHoldsOrdersButNotCancels) {
   EXPECT_EQ(gw_.cancels[0].client_id, p.client_id);
 }
 
+TEST_F(OrderManagerTest, ProbesOneOrderUntilTheExchangeReportsItsWindow) {
+  // After a crash the exchange's 10 s window may already be full of the previous run's
+  // orders: one probe at a time until the exchange says where it stands.
+  auto o = defaults();
+  o.probe_until_limits_known = true;
+  o.probe_interval_ms = 250;
+  make(o);
+  target({bid(0, 99900, 1), bid(1, 99800, 1), ask(0, 100100, 1), ask(1, 100200, 1)});
+  ASSERT_EQ(gw_.places.size(), 1u);
+  EXPECT_EQ(gw_.places[0].price.units(), 99900);  // the innermost level goes first
+  clock_.advance_ms(100);
+  oms_->poll();
+  EXPECT_EQ(gw_.places.size(), 1u);  // no second probe before the interval
+  clock_.advance_ms(200);
+  oms_->poll();
+  EXPECT_EQ(gw_.places.size(), 2u);  // the probe's answer never came: another probe
+  // The exchange reports 99 of 100 used (our 2 probes among them): 1 more fits, the
+  // outermost level waits.
+  oms_->on_rate_limits({99, 100, 99, 200000, 0, 0});
+  EXPECT_EQ(gw_.places.size(), 3u);
+  EXPECT_EQ(oms_->state(0, Side::kSell), QuoteState::kRateLimited);
+}
+
+TEST_F(OrderManagerTest, WithoutProbingEveryLevelGoesAtOnce) {
+  target({bid(0, 99900, 1), bid(1, 99800, 1), ask(0, 100100, 1), ask(1, 100200, 1)});
+  EXPECT_EQ(gw_.places.size(), 4u);
+}
+
 // ---- pull, cancel-all -----------------------------------------------------------------------
 
 TEST_F(OrderManagerTest, PullCancelsAndStopsUntilResume) {

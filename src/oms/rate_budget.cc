@@ -78,9 +78,15 @@ int64_t OrderRateBudget::limit_1d() const {
 }
 
 int64_t OrderRateBudget::remaining(int64_t now_ns) {
+  // Two bounds: our own cap on what we send, and the exchange's limit on what the account
+  // sends (ours plus what it reported beyond ours).
+  const int64_t own10 = w10s_.count(now_ns);
+  const int64_t own1d = w1d_.count(now_ns);
   const int64_t extra10 = now_ns < extra_10s_until_ns_ ? extra_10s_ : 0;
-  const int64_t r10 = limit_10s() - w10s_.count(now_ns) - extra10;
-  const int64_t r1d = limit_1d() - w1d_.count(now_ns) - extra_1d_;
+  int64_t r10 = max_10s_ - own10;
+  if (exchange_limit_10s_ > 0) r10 = std::min(r10, exchange_limit_10s_ - own10 - extra10);
+  int64_t r1d = max_1d_ - own1d;
+  if (exchange_limit_1d_ > 0) r1d = std::min(r1d, exchange_limit_1d_ - own1d - extra_1d_);
   return std::max<int64_t>(0, std::min(r10, r1d));
 }
 

@@ -55,13 +55,14 @@ wait_until() {
 
 SYMBOLS=(ETHUSDC DOGEUSDC SOLUSDC BNBUSDC XRPUSDC)
 
-# all_symbols_have <n>: every symbol has exactly n demo orders open on the exchange.
+# all_symbols_have <n>: every symbol has exactly n of Phoenix's orders (client id prefix
+# "sim-") open on the exchange.
 all_symbols_have() {
   local s
   local all
-  all=$(admin GET "/admin/orders")
+  all=$(admin GET "/admin/orders" | sed 's/},{/}\n{/g' | grep '"account":"demo"' | grep '"clientOrderId":"sim-' || true)
   for s in "${SYMBOLS[@]}"; do
-    [ "$(grep -o "\"account\":\"demo\",\"symbol\":\"$s\"" <<<"$all" | wc -l)" -eq "$1" ] || return 1
+    [ "$(grep -c "\"symbol\":\"$s\"" <<<"$all")" -eq "$1" ] || return 1
   done
 }
 
@@ -74,7 +75,8 @@ DEMO2_HMAC_KEY=$(awk '/name: demo2/{f=1} f && /type: hmac/{getline; print $2; ex
 demo_balance() {
   xclient rest GET /api/v3/account --signed | python3 -c '
 import json, sys
-body = json.loads(json.load(sys.stdin)["body"])
+body = json.load(sys.stdin)["body"]
+body = json.loads(body) if isinstance(body, str) else body
 for b in body["balances"]:
     if b["asset"] == sys.argv[1]:
         from decimal import Decimal
@@ -86,4 +88,20 @@ for b in body["balances"]:
 sweep() {
   xclient rest POST /api/v3/order "symbol=$1" "side=$2" type=LIMIT timeInForce=IOC "price=$3" "quantity=$4" \
     --signed --api-key "$DEMO2_HMAC_KEY"
+}
+
+# On failure, also show Phoenix's log (without the periodic summaries).
+finish() {
+  echo "$passes passed, $failures failed"
+  if [ "$failures" -ne 0 ]; then
+    if [ -f "$TEST_TMP/phoenix.log" ]; then
+      echo "--- phoenix log (last 60 lines, md_summary left out):" >&2
+      grep -v "md_summary" "$TEST_TMP/phoenix.log" | tail -n 60 | cut -c1-240 >&2
+    fi
+    if [ -f "$TEST_TMP/exchange.err" ]; then
+      echo "--- phoenix-exchange stderr (last 20 lines):" >&2
+      tail -n 20 "$TEST_TMP/exchange.err" >&2
+    fi
+  fi
+  [ "$failures" -eq 0 ]
 }

@@ -24,9 +24,9 @@ if [ -n "$second" ]; then
 else
   fail "no Phoenix asks to sweep"
 fi
-line=$(wait_for_log "$TEST_TMP/phoenix.log" "reconcile_done" 15) && pass "reconciled after the reconnect: ${line:0:200}" || fail "no reconcile_done"
+line=$(wait_for_log "$TEST_TMP/phoenix.log" "reconcile_done startup=false" 15) && pass "reconciled after the reconnect: ${line:0:200}" || fail "no reconcile_done"
 c=$(msum phoenix_reconcile_corrections_total)
-gt "$c" 0 && pass "corrections counted: $c" || fail "no phoenix_reconcile_corrections_total after fills during the outage"
+gt "$c" 0 && pass "corrections counted: $c" || { fail "no phoenix_reconcile_corrections_total after fills during the outage"; grep -E "reconcile|gateway|gw_" "$TEST_TMP/phoenix.log" | cut -c1-220 >&2; }
 
 # Phoenix's view equals the exchange's (both move with the market, so: eventually equal).
 same_orders() {
