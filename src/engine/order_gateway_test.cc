@@ -397,6 +397,39 @@ TEST_F(BinanceGatewayTest, DropReportsDownThenUp) {
   EXPECT_TRUE(rec_.connectivity.back().user_data);
 }
 
+TEST_F(BinanceGatewayTest, CancelAllAndBalances) {
+  make_gateway(config::KeyType::kHmac);
+  ASSERT_TRUE(run_until([&] { return connected(); })) << "not connected";
+  gw_->place(buy("gwB1", 200000));
+  gw_->place(buy("gwB2", 199000));
+  ASSERT_TRUE(run_until([&] {
+    return rec_.count("gwB1", core::ExecType::kNew) >= 2 && rec_.count("gwB2", core::ExecType::kNew) >= 2;
+  }));
+  gw_->cancel_all(eth_);
+  // The response lists both, and the user data reports both.
+  ASSERT_TRUE(run_until([&] {
+    return rec_.count("gwB1", core::ExecType::kCanceled) >= 2 &&
+           rec_.count("gwB2", core::ExecType::kCanceled) >= 2;
+  }));
+  EXPECT_TRUE(rec_.failures.empty());
+  gw_->request_balances();
+  ASSERT_TRUE(run_until([&] {
+    for (size_t i = 0; i < rec_.balances.size(); ++i)
+      if (rec_.balance_snapshots[i]) return true;
+    return false;
+  }));
+  bool usdc = false;
+  for (size_t i = 0; i < rec_.balances.size(); ++i) {
+    if (!rec_.balance_snapshots[i]) continue;
+    for (const auto& b : rec_.balances[i]) usdc |= b.name() == "USDC" && b.free_units > 0;
+  }
+  EXPECT_TRUE(usdc);
+  // Balance changes from the user data are partial (snapshot = false).
+  bool partial = false;
+  for (bool snapshot : rec_.balance_snapshots) partial |= !snapshot;
+  EXPECT_TRUE(partial);
+}
+
 // While the WS API is down, requests go over REST (Ed25519-signed here).
 TEST_F(BinanceGatewayTest, RestFallbackWhileTheWsApiIsDown) {
   config_.orders.rest_fallback = true;
