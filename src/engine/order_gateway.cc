@@ -88,6 +88,7 @@ core::Result<std::unique_ptr<BinanceGateway>> BinanceGateway::create(
   auto client = net::HttpClient::create(ioc, std::move(http));
   if (!client) return std::move(client).error();
   gw->http_ = std::move(client).value();
+  gw->rest_fallback_ = config.orders.rest_fallback;
   return gw;
 }
 
@@ -130,6 +131,7 @@ void BinanceGateway::start() {
   if (started_) return;
   started_ = true;
   arm_timer();
+  if (rest_fallback_) set_connectivity(true, false);
   // The WS API connects once the offset is known (or its first sync failed).
   sync_time();
 }
@@ -138,11 +140,19 @@ void BinanceGateway::stop() {
   started_ = false;
   ws_->stop();
   socket_open_ = false;
+  ws_ready_ = false;
   fail_all_in_flight("stopped");
   set_connectivity(false, false);
 }
 
-bool BinanceGateway::can_send() const { return connectivity_.order_entry && now_ms() >= banned_until_ms_; }
+bool BinanceGateway::can_send() const {
+  return (ws_ready_ || (rest_fallback_ && started_)) && now_ms() >= banned_until_ms_;
+}
+
+void BinanceGateway::set_ws_ready(bool ready) {
+  ws_ready_ = ready;
+  set_connectivity(ws_ready_ || (rest_fallback_ && started_), connectivity_.user_data);
+}
 
 int64_t BinanceGateway::server_now_ms() const { return binance::server_timestamp_ms(now_ms(), time_offset_); }
 
@@ -202,7 +212,7 @@ void BinanceGateway::on_open(const net::ManagedWsOpen& open) {
     return;
   }
   // HMAC: every request is signed; order entry is usable at once.
-  if (!open.rotation) set_connectivity(true, connectivity_.user_data);
+  if (!open.rotation) set_ws_ready(true);
   subscribe_user_data();
 }
 
@@ -222,7 +232,8 @@ void BinanceGateway::on_down(net::DownReason reason) {
   log_event(LogLevel::kWarn, "gw_ws_down", "reason", net::to_string(reason), "in_flight",
             static_cast<int64_t>(pending_.size()));
   fail_all_in_flight(net::to_string(reason));
-  set_connectivity(false, false);
+  ws_ready_ = false;
+  set_connectivity(rest_fallback_ && started_, false);
 }
 
 void BinanceGateway::set_connectivity(bool order_entry, bool user_data) {
@@ -268,7 +279,70 @@ void BinanceGateway::request(Pending pending, int64_t trigger_ns, Encode&& encod
     fail_later(pending, FailureAction::kRejected, 0, encoded.error().message);
     return;
   }
-  if (!send(id, pending, trigger_ns)) fail_later(pending, FailureAction::kRetryLater, 0, "send failed");
+  if (ws_ready_) {
+    if (!send(id, pending, trigger_ns)) fail_later(pending, FailureAction::kRetryLater, 0, "send failed");
+    return;
+  }
+  send_rest(pending, trigger_ns);
+}
+
+void BinanceGateway::send_rest(const Pending& pending, int64_t trigger_ns) {
+  core::Status encoded = encoder_->last_as_rest(server_now_ms(), rest_);
+  if (!encoded) {
+    fail_later(pending, FailureAction::kRejected, 0, encoded.error().message);
+    return;
+  }
+  net::HttpMethod method = net::HttpMethod::kGet;
+  switch (rest_.verb) {
+    case binance::RestRequest::Verb::kGet: method = net::HttpMethod::kGet; break;
+    case binance::RestRequest::Verb::kPost: method = net::HttpMethod::kPost; break;
+    case binance::RestRequest::Verb::kPut: method = net::HttpMethod::kPut; break;
+    case binance::RestRequest::Verb::kDelete: method = net::HttpMethod::kDelete; break;
+  }
+  const int64_t now_ns = clock_.monotonic_ns();
+  Pending p = pending;
+  p.sent_ns = now_ns;
+  ++rest_in_flight_;
+  ++rest_requests_;
+  requests_total_[static_cast<size_t>(p.kind)]->inc();
+  if (trigger_ns != 0) quote_to_order_latency_->observe(static_cast<double>(now_ns - trigger_ns) * 1e-9);
+  std::weak_ptr<char> alive = life_;
+  http_->send(method, std::move(rest_.target), {{"X-MBX-APIKEY", encoder_->api_key()}}, std::move(rest_.body),
+              [this, alive, p](core::Result<net::HttpResponse> response) {
+                if (alive.expired()) return;
+                on_rest_response(p, std::move(response));
+              });
+}
+
+void BinanceGateway::on_rest_response(const Pending& pending, core::Result<net::HttpResponse> response) {
+  --rest_in_flight_;
+  if (!response) {
+    log_event(LogLevel::kWarn, "gw_rest_failed", "kind", kind_name(pending.kind), "error",
+              std::string_view(response.error().message));
+    fail_now(pending, FailureAction::kUnknown, 0, 0, response.error().message);
+    return;
+  }
+  const net::HttpResponse& r = *response;
+  core::RateLimitUsage usage;
+  bool has_usage = false;
+  for (const net::HttpHeader& h : r.rate_limit_headers) {
+    has_usage |= binance::apply_rate_limit_header(h.name, h.value, usage);
+  }
+  if (has_usage) publish_rate_limits(usage);
+  core::Status decoded = decoder_.decode_rest(static_cast<int>(r.status), r.body, envelope_);
+  if (!decoded) {
+    // A 5xx page, or garbage: the outcome is unknown.
+    fail_now(pending, binance::classify_failure(pending.kind, 0, static_cast<int>(r.status)), 0,
+             static_cast<int>(r.status), decoded.error().message);
+    return;
+  }
+  if (r.retry_after_s && envelope_.retry_after_ms == 0)
+    envelope_.retry_after_ms = now_ms() + *r.retry_after_s * 1000;
+  if (!envelope_.ok && pending.kind != RequestKind::kCancelReplace) {
+    handle_error(envelope_, pending);
+    return;
+  }
+  handle_response(envelope_, pending);
 }
 
 void BinanceGateway::place(const oms::PlaceOrder& order) {
@@ -516,10 +590,11 @@ void BinanceGateway::handle_internal(const binance::WsEnvelope& env, const Pendi
   }
   if (pending.internal == Internal::kLogon) {
     encoder_->set_logged_on(true);
-    set_connectivity(true, connectivity_.user_data);
+    set_ws_ready(true);
     subscribe_user_data();
     return;
   }
+  ws_ready_ = true;
   set_connectivity(true, true);
   ws_->mark_live();
 }

@@ -18,8 +18,11 @@
 // re-syncs the server time (REST); 418 stops all requests until the ban ends (from
 // error.data.retryAfter, else 2 minutes); rateLimits go to on_rate_limits.
 //
-// Not done: REST fallback while the WS API is down (net::HttpClient is GET-only); requests
-// fail with kRetryLater instead (can_send() false).
+// REST fallback (config.orders.rest_fallback): while the WS API is not usable, every
+// request goes over REST instead (the same params, REST-signed, one at a time through
+// net::HttpClient; its timeout is request_timeout_ms); connectivity().order_entry then stays
+// true and only user_data goes down. A REST request that fails in transport fails with
+// kUnknown. Without the fallback, requests fail with kRetryLater while the WS API is down.
 //
 // Owned by the trading instance; every method must be called on the io_context thread,
 // and listener callbacks run there (never inside a request method). The io_context,
@@ -68,7 +71,9 @@ class BinanceGateway final : public oms::ExchangeGateway, private net::ManagedWs
   bool can_send() const;
   // Server time offset in use (server ≈ local wall + offset).
   int64_t time_offset_ms() const { return time_offset_.offset_ms; }
-  size_t in_flight() const { return pending_.size(); }
+  size_t in_flight() const { return pending_.size() + rest_in_flight_; }
+  // Requests sent over REST (the fallback) so far.
+  uint64_t rest_requests() const { return rest_requests_; }
   // Completed server-time syncs (start-up, and after every -1021).
   uint64_t time_syncs() const { return time_syncs_; }
 
@@ -122,6 +127,9 @@ class BinanceGateway final : public oms::ExchangeGateway, private net::ManagedWs
                 std::string_view message, int64_t retry_after_ms = 0);
   void fail_all_in_flight(std::string_view why);
   void handle_response(const binance::WsEnvelope& env, const Pending& pending);
+  void send_rest(const Pending& pending, int64_t trigger_ns);
+  void on_rest_response(const Pending& pending, core::Result<net::HttpResponse> response);
+  void set_ws_ready(bool ready);
   void handle_internal(const binance::WsEnvelope& env, const Pending& pending);
   void handle_error(const binance::WsEnvelope& env, const Pending& pending);
   void handle_event(std::string_view payload);
@@ -151,6 +159,11 @@ class BinanceGateway final : public oms::ExchangeGateway, private net::ManagedWs
   std::shared_ptr<char> life_;  // posted callbacks hold a weak_ptr: expired = we are gone
 
   oms::Connectivity connectivity_;
+  bool ws_ready_ = false;  // the WS API takes requests (open; logged on with Ed25519)
+  bool rest_fallback_ = false;
+  size_t rest_in_flight_ = 0;
+  uint64_t rest_requests_ = 0;
+  binance::RestRequest rest_;
   bool socket_open_ = false;
   bool started_ = false;
   bool time_syncing_ = false;

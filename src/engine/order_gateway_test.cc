@@ -369,6 +369,7 @@ TEST_F(BinanceGatewayTest, TimeoutFailsWithUnknown) {
 }
 
 TEST_F(BinanceGatewayTest, DropReportsDownThenUp) {
+  config_.orders.rest_fallback = false;
   make_gateway(config::KeyType::kHmac);
   ASSERT_TRUE(run_until([&] { return connected(); })) << "not connected";
   const size_t before = rec_.connectivity.size();
@@ -394,6 +395,70 @@ TEST_F(BinanceGatewayTest, DropReportsDownThenUp) {
   ASSERT_TRUE(run_until([&] { return connected(); }, 8000)) << "did not reconnect";
   EXPECT_TRUE(rec_.connectivity.back().order_entry);
   EXPECT_TRUE(rec_.connectivity.back().user_data);
+}
+
+TEST_F(BinanceGatewayTest, CancelAllAndBalances) {
+  make_gateway(config::KeyType::kHmac);
+  ASSERT_TRUE(run_until([&] { return connected(); })) << "not connected";
+  gw_->place(buy("gwB1", 200000));
+  gw_->place(buy("gwB2", 199000));
+  ASSERT_TRUE(run_until([&] {
+    return rec_.count("gwB1", core::ExecType::kNew) >= 2 && rec_.count("gwB2", core::ExecType::kNew) >= 2;
+  }));
+  gw_->cancel_all(eth_);
+  // The response lists both, and the user data reports both.
+  ASSERT_TRUE(run_until([&] {
+    return rec_.count("gwB1", core::ExecType::kCanceled) >= 2 &&
+           rec_.count("gwB2", core::ExecType::kCanceled) >= 2;
+  }));
+  EXPECT_TRUE(rec_.failures.empty());
+  gw_->request_balances();
+  ASSERT_TRUE(run_until([&] {
+    for (size_t i = 0; i < rec_.balances.size(); ++i)
+      if (rec_.balance_snapshots[i]) return true;
+    return false;
+  }));
+  bool usdc = false;
+  for (size_t i = 0; i < rec_.balances.size(); ++i) {
+    if (!rec_.balance_snapshots[i]) continue;
+    for (const auto& b : rec_.balances[i]) usdc |= b.name() == "USDC" && b.free_units > 0;
+  }
+  EXPECT_TRUE(usdc);
+  // Balance changes from the user data are partial (snapshot = false).
+  bool partial = false;
+  for (bool snapshot : rec_.balance_snapshots) partial |= !snapshot;
+  EXPECT_TRUE(partial);
+}
+
+// While the WS API is down, requests go over REST (Ed25519-signed here).
+TEST_F(BinanceGatewayTest, RestFallbackWhileTheWsApiIsDown) {
+  config_.orders.rest_fallback = true;
+  make_gateway(config::KeyType::kEd25519);
+  ASSERT_TRUE(run_until([&] { return connected(); })) << "not connected";
+  ASSERT_TRUE(exchange_.admin("/admin/accept_close?seconds=30"));
+  ASSERT_TRUE(exchange_.admin("/admin/drop?conn=api&mode=reset"));
+  ASSERT_TRUE(run_until([&] { return !gw_->connectivity().user_data; }));
+  EXPECT_TRUE(gw_->connectivity().order_entry);  // REST keeps order entry up
+  EXPECT_TRUE(gw_->can_send());
+
+  gw_->place(buy("gwR1", 200000));
+  ASSERT_TRUE(run_until([&] { return rec_.count("gwR1", core::ExecType::kNew) >= 1; }));
+  EXPECT_EQ(gw_->rest_requests(), 1u);
+  gw_->amend(oms::AmendOrder{eth_, cid("gwR1"), core::Qty(60), 0});
+  ASSERT_TRUE(run_until([&] { return rec_.count("gwR1", core::ExecType::kReplaced) >= 1; }));
+  gw_->request_open_orders(eth_);
+  ASSERT_TRUE(run_until([&] { return !rec_.open_orders.empty(); }));
+  ASSERT_EQ(rec_.open_orders[0].size(), 1u);
+  EXPECT_EQ(rec_.open_orders[0][0].orig_qty.units(), 60);
+  gw_->place(buy("gwRX", 350000));  // would cross: -2010 over REST too
+  ASSERT_TRUE(run_until([&] { return !rec_.failures.empty(); }));
+  EXPECT_EQ(rec_.failures[0].code, -2010);
+  EXPECT_EQ(rec_.failures[0].http_status, 400);
+  EXPECT_EQ(rec_.failures[0].action, FailureAction::kRejected);
+  gw_->cancel(oms::CancelOrder{eth_, cid("gwR1"), 0});
+  ASSERT_TRUE(run_until([&] { return rec_.count("gwR1", core::ExecType::kCanceled) >= 1; }));
+  EXPECT_EQ(gw_->rest_requests(), 5u);
+  EXPECT_FALSE(rec_.rate_limits.empty());
 }
 
 }  // namespace
