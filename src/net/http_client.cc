@@ -135,6 +135,10 @@ bool is_dead_connection(const error_code& ec) {
          ec == ssl::error::stream_truncated;
 }
 
+// Appended to the message of a non-idempotent request's error when it may have been sent.
+constexpr std::string_view kUnknownNote =
+    " (outcome unknown: the request may have reached the server; not resent)";
+
 bool has_cr_lf(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
 
 // Whether a kept-alive, idle socket is still open as far as we can tell without blocking:
@@ -160,7 +164,8 @@ std::string_view to_string(HttpMethod method) {
 }
 
 bool HttpClient::is_outcome_unknown(const core::Error& error) {
-  return (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kTimeout) &&
+  return (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kTimeout ||
+          error.code == ErrorCode::kOutOfRange) &&
          error.message.find(kOutcomeUnknown) != std::string::npos;
 }
 
@@ -396,9 +401,13 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
       if (is_idempotent(current_.method) && !parser_->got_some() && maybe_retry(ec, gen)) return;
       if (ec == http::error::body_limit) {
         close_connection();
-        return complete(Error(
-            ErrorCode::kOutOfRange,
-            fmt::format("{}: response body over the limit of {} bytes", label(), options_.max_body_bytes)));
+        // The server answered, but the answer is lost: a non-idempotent request's outcome
+        // is unknown to the caller.
+        const bool unknown = !is_idempotent(current_.method);
+        if (unknown) ++stats_.outcome_unknown;
+        return complete(Error(ErrorCode::kOutOfRange,
+                              fmt::format("{}: response body over the limit of {} bytes{}", label(),
+                                          options_.max_body_bytes, unknown ? kUnknownNote : "")));
       }
       return fail(ec, gen);
     }
@@ -454,8 +463,7 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     // A non-idempotent request that may have reached the server (see the class comment).
     const bool unknown = !is_idempotent(current_.method) && write_started_;
     if (unknown) ++stats_.outcome_unknown;
-    const std::string_view unknown_note =
-        unknown ? " (outcome unknown: the request may have reached the server; not resent)" : "";
+    const std::string_view unknown_note = unknown ? kUnknownNote : "";
     if (timed_out_) {
       return complete(
           Error(ErrorCode::kTimeout, fmt::format("{}: timed out after {} ms during {}{}", label(),

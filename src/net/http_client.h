@@ -101,7 +101,8 @@ struct HttpClientStats {
 //        (stats().retries).
 //   Any other failure after the write started (the write failed part-way, the connection
 //   ended or reset before or during the response, the deadline passed during write or
-//   read) fails the request with kUnavailable (or kTimeout) and a message containing
+//   read, a response body over max_body_bytes) fails the request with kUnavailable (or
+//   kTimeout, kOutOfRange) and a message containing
 //   "outcome unknown" (kOutcomeUnknown; test with is_outcome_unknown()): the server may
 //   or may not have executed it, and the caller must find out (query the order).
 //   A failure before the write (resolve, connect, TLS handshake, a bad target, a full
@@ -144,8 +145,8 @@ class HttpClient {
 
   // The marker in the message of an error whose request may have reached the server.
   static constexpr std::string_view kOutcomeUnknown = "outcome unknown";
-  // True for a kUnavailable / kTimeout error of a non-idempotent request that may have
-  // been sent (see the class comment): the caller must not assume it failed.
+  // True for a kUnavailable / kTimeout / kOutOfRange error of a non-idempotent request
+  // that may have been sent (see the class comment): the caller must not assume it failed.
   static bool is_outcome_unknown(const core::Error& error);
 
   // Cancels the request in flight and the queue (their callbacks are dropped) and closes the

@@ -385,6 +385,26 @@ TEST_F(HttpClientTest, BodyOverTheLimitFails) {
   EXPECT_EQ(server.accepts(), 2);
 }
 
+TEST_F(HttpClientTest, PostWhoseAnswerIsOverTheLimitIsOutcomeUnknown) {
+  TestServer server([](const Request&) {
+    Reply r;
+    r.body = std::string(4096, 'x');
+    return r;
+  });
+  HttpClientOptions options;
+  options.max_body_bytes = 1024;
+  auto client = make_client(server.port(), options);
+  const auto get = run_get(*client, "/big");
+  ASSERT_FALSE(get.ok());
+  EXPECT_FALSE(HttpClient::is_outcome_unknown(get.error())) << get.error().message;
+  const auto post =
+      run_request(*client, HttpMethod::kPost, "/api/v3/order", "a=1", "application/x-www-form-urlencoded");
+  ASSERT_FALSE(post.ok());
+  EXPECT_EQ(post.error().code, core::ErrorCode::kOutOfRange);
+  EXPECT_TRUE(HttpClient::is_outcome_unknown(post.error())) << post.error().message;
+  EXPECT_EQ(server.requests(), 2);
+}
+
 TEST_F(HttpClientTest, BadTargetFailsWithoutCallingBackInline) {
   auto client = make_client(closed_port());
   bool called = false;
