@@ -1,12 +1,13 @@
 // phoenix: the market maker's command line. Wiring only: parse flags, load the config,
-// set up logging and metrics, start the market-data feed, run the event loop until
-// SIGINT/SIGTERM.
+// set up logging and metrics, build the engine (market data, quoter, risk, orders), run
+// the event loop until SIGINT/SIGTERM, then let the engine cancel every order.
 //
 //   phoenix --config F [--dry-run] [--log-level L]     run
 //   phoenix check-config --config F                    validate and print, secrets masked
 //   phoenix --version | --help
 //
-// Exit codes: 0 clean stop, 2 usage or configuration error, 1 runtime failure.
+// Exit codes: 0 clean stop, 2 usage or configuration error, 1 runtime failure (including
+// a stop that could not confirm every order cancelled before orders.shutdown_deadline_ms).
 
 #include <chrono>
 #include <csignal>
@@ -22,7 +23,7 @@
 #include "binance/stream_decoder.h"
 #include "config/config.h"
 #include "core/clock.h"
-#include "md/feed.h"
+#include "engine/engine.h"
 #include "telemetry/log.h"
 #include "telemetry/metrics.h"
 #include "telemetry/metrics_server.h"
@@ -167,46 +168,56 @@ int run(const Options& opts) {
                        kernels.stage1, "cpu_supported", phoenix::binance::cpu_supports_simdjson_kernel());
 
   boost::asio::io_context ioc(1);
-  auto feed = phoenix::md::Feed::create(ioc, clock, config, registry, nullptr);
-  if (!feed) {
-    telemetry::log_event(LogLevel::kCritical, "md_setup_failed", "error", feed.error().message);
+  auto engine = phoenix::engine::Engine::create(ioc, clock, config, credentials, registry);
+  if (!engine) {
+    telemetry::log_event(LogLevel::kCritical, "engine_setup_failed", "error", engine.error().message);
     server.stop();
     telemetry::shutdown_logging();
-    std::fprintf(stderr, "phoenix: cannot set up market data: %s\n", feed.error().message.c_str());
+    std::fprintf(stderr, "phoenix: cannot set up: %s\n", engine.error().message.c_str());
     return kExitRuntime;
   }
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   int stop_signal = 0;
-  bool stopping = false;
+  bool stop_requested = false;
+  bool stop_done = false;
+  bool orders_clear = true;
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     stop_signal = sig;
-    stopping = true;
+    stop_requested = true;
     telemetry::log_event(LogLevel::kInfo, "phoenix_stopping", "signal", signal_name(stop_signal));
-    (*feed)->stop();
+    (*engine)->stop([&](bool ok) {
+      orders_clear = ok;
+      stop_done = true;
+    });
   });
 
-  (*feed)->start();
-  telemetry::log_event(LogLevel::kInfo, "phoenix_ready", "mode", "market_data", "dry_run", config.dry_run,
-                       "note", "quoting is not built yet: market data and metrics only");
-  // Run until a signal arrives, then a little longer (bounded) so connections close cleanly.
-  while (!stopping && !ioc.stopped()) ioc.run_one();
+  (*engine)->start();
+  telemetry::log_event(LogLevel::kInfo, "phoenix_ready", "mode", config.dry_run ? "paper" : "live", "dry_run",
+                       config.dry_run);
+  // Run until a signal arrives and the engine has cancelled every order (it bounds that by
+  // orders.shutdown_deadline_ms), then a little longer (bounded) so connections close cleanly.
+  while (!stop_done && !ioc.stopped()) ioc.run_one();
   const int64_t close_deadline_ns = clock.monotonic_ns() + kCloseDeadlineMs * 1'000'000;
-  while (!(*feed)->stopped() && clock.monotonic_ns() < close_deadline_ns) {
+  while (!(*engine)->closed() && clock.monotonic_ns() < close_deadline_ns) {
     ioc.run_one_for(std::chrono::milliseconds(50));
   }
-  if (!(*feed)->stopped()) {
-    telemetry::log_event(LogLevel::kWarn, "md_close_timeout", "deadline_ms",
+  if (!(*engine)->closed()) {
+    telemetry::log_event(LogLevel::kWarn, "close_timeout", "deadline_ms",
                          std::chrono::milliseconds(kCloseDeadlineMs));
   }
-  feed->reset();
+  engine->reset();
+  (void)stop_requested;
   server.stop();
   const int64_t uptime_ms = (clock.monotonic_ns() - start_ns) / 1'000'000;
-  telemetry::log_event(LogLevel::kInfo, "phoenix_stopped", "signal", signal_name(stop_signal), "exit_code",
-                       int64_t{kExitOk}, "uptime_ms", uptime_ms);
+  // Orders left open at the exchange are a failure the operator must see (exit 1).
+  const int exit_code = orders_clear ? kExitOk : kExitRuntime;
+  telemetry::log_event(exit_code == kExitOk ? LogLevel::kInfo : LogLevel::kCritical, "phoenix_stopped",
+                       "signal", signal_name(stop_signal), "exit_code", static_cast<int64_t>(exit_code),
+                       "orders_clear", orders_clear, "uptime_ms", uptime_ms);
   telemetry::shutdown_logging();
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "binance/rest_orders.h"
 
-#include <cctype>
 #include <charconv>
 #include <limits>
 #include <string>
@@ -24,24 +23,6 @@ void append_int(std::string& out, int64_t value) {
 }
 
 std::string_view side_name(core::Side side) { return side == core::Side::kBuy ? "BUY" : "SELL"; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-std::optional<int64_t> parse_count(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  int64_t out = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (v.empty() || ec != std::errc() || end != v.data() + v.size() || out < 0) return std::nullopt;
-  return out;
-}
 
 }  // namespace
 
@@ -70,7 +51,7 @@ Status RestOrderEncoder::check_symbol(core::SymbolId symbol, std::string_view wh
   return {};
 }
 
-Status RestOrderEncoder::build(RestRequest& out, core::RequestKind kind, RestMethod method,
+Status RestOrderEncoder::build(RestOrderRequest& out, core::RequestKind kind, RestMethod method,
                                std::string_view path, int64_t timestamp_ms) {
   if (signer_ == nullptr || api_key_.empty()) {
     return Error{ErrorCode::kInvalidArgument, std::string(path) + ": no API key or signer to sign with"};
@@ -116,13 +97,13 @@ Status RestOrderEncoder::order_params(const oms::PlaceOrder& order) {
   return {};
 }
 
-Status RestOrderEncoder::place(RestRequest& out, int64_t timestamp_ms, const oms::PlaceOrder& order) {
+Status RestOrderEncoder::place(RestOrderRequest& out, int64_t timestamp_ms, const oms::PlaceOrder& order) {
   params_.clear();
   if (Status s = order_params(order); !s) return s;
   return build(out, core::RequestKind::kPlace, RestMethod::kPost, "/api/v3/order", timestamp_ms);
 }
 
-Status RestOrderEncoder::cancel(RestRequest& out, int64_t timestamp_ms, const oms::CancelOrder& order) {
+Status RestOrderEncoder::cancel(RestOrderRequest& out, int64_t timestamp_ms, const oms::CancelOrder& order) {
   if (Status s = check_symbol(order.symbol, "cancel"); !s) return s;
   if (order.client_id.empty()) return Error{ErrorCode::kInvalidArgument, "cancel without a client id"};
   params_.clear();
@@ -131,7 +112,7 @@ Status RestOrderEncoder::cancel(RestRequest& out, int64_t timestamp_ms, const om
   return build(out, core::RequestKind::kCancel, RestMethod::kDelete, "/api/v3/order", timestamp_ms);
 }
 
-Status RestOrderEncoder::cancel_replace(RestRequest& out, int64_t timestamp_ms,
+Status RestOrderEncoder::cancel_replace(RestOrderRequest& out, int64_t timestamp_ms,
                                         const oms::ReplaceOrder& order) {
   if (order.cancel_client_id.empty())
     return Error{ErrorCode::kInvalidArgument, "cancelReplace without a cancel id"};
@@ -143,7 +124,7 @@ Status RestOrderEncoder::cancel_replace(RestRequest& out, int64_t timestamp_ms,
                timestamp_ms);
 }
 
-Status RestOrderEncoder::amend(RestRequest& out, int64_t timestamp_ms, const oms::AmendOrder& order) {
+Status RestOrderEncoder::amend(RestOrderRequest& out, int64_t timestamp_ms, const oms::AmendOrder& order) {
   if (Status s = check_symbol(order.symbol, "amend"); !s) return s;
   if (order.client_id.empty()) return Error{ErrorCode::kInvalidArgument, "amend without a client id"};
   qty_text_ = core::format_units(order.new_qty.units(), symbols_.scale(order.symbol).qty_scale);
@@ -155,7 +136,7 @@ Status RestOrderEncoder::amend(RestRequest& out, int64_t timestamp_ms, const oms
                timestamp_ms);
 }
 
-Status RestOrderEncoder::query_order(RestRequest& out, int64_t timestamp_ms, core::SymbolId symbol,
+Status RestOrderEncoder::query_order(RestOrderRequest& out, int64_t timestamp_ms, core::SymbolId symbol,
                                      const core::ClientOrderId& client_id) {
   if (Status s = check_symbol(symbol, "query"); !s) return s;
   if (client_id.empty()) return Error{ErrorCode::kInvalidArgument, "query without a client id"};
@@ -165,27 +146,27 @@ Status RestOrderEncoder::query_order(RestRequest& out, int64_t timestamp_ms, cor
   return build(out, core::RequestKind::kQuery, RestMethod::kGet, "/api/v3/order", timestamp_ms);
 }
 
-Status RestOrderEncoder::open_orders(RestRequest& out, int64_t timestamp_ms, core::SymbolId symbol) {
+Status RestOrderEncoder::open_orders(RestOrderRequest& out, int64_t timestamp_ms, core::SymbolId symbol) {
   if (Status s = check_symbol(symbol, "openOrders"); !s) return s;
   params_.clear();
   params_.push_back({"symbol", symbols_.name(symbol)});
   return build(out, core::RequestKind::kOpenOrders, RestMethod::kGet, "/api/v3/openOrders", timestamp_ms);
 }
 
-Status RestOrderEncoder::cancel_all(RestRequest& out, int64_t timestamp_ms, core::SymbolId symbol) {
+Status RestOrderEncoder::cancel_all(RestOrderRequest& out, int64_t timestamp_ms, core::SymbolId symbol) {
   if (Status s = check_symbol(symbol, "cancelAll"); !s) return s;
   params_.clear();
   params_.push_back({"symbol", symbols_.name(symbol)});
   return build(out, core::RequestKind::kCancelAll, RestMethod::kDelete, "/api/v3/openOrders", timestamp_ms);
 }
 
-Status RestOrderEncoder::account(RestRequest& out, int64_t timestamp_ms) {
+Status RestOrderEncoder::account(RestOrderRequest& out, int64_t timestamp_ms) {
   params_.clear();
   params_.push_back({"omitZeroBalances", "true"});
   return build(out, core::RequestKind::kAccount, RestMethod::kGet, "/api/v3/account", timestamp_ms);
 }
 
-Status RestOrderEncoder::my_trades(RestRequest& out, int64_t timestamp_ms, core::SymbolId symbol,
+Status RestOrderEncoder::my_trades(RestOrderRequest& out, int64_t timestamp_ms, core::SymbolId symbol,
                                    int64_t start_time_ms) {
   if (Status s = check_symbol(symbol, "myTrades"); !s) return s;
   extra_text_.clear();
@@ -202,11 +183,10 @@ Status RestOrderEncoder::my_trades(RestRequest& out, int64_t timestamp_ms, core:
 struct RestDecoder::Impl {
   explicit Impl(const OrderSymbols& symbols) : ws(symbols) {}
   WsApiDecoder ws;
-  // Validates the body on its own first, so that wrapping it into an envelope can never
-  // change its meaning (a body like `{},"result":[]` would otherwise).
+  // Validates the body on its own first, so that decode_rest's wrapping it into an envelope
+  // can never change its meaning (a body like `{},"result":[]` would otherwise).
   simdjson::dom::parser validator;
   json_internal::PaddedInput input;
-  std::string frame;  // the body in a WS API envelope
   WsEnvelope envelope;
   bool decoded = false;  // `ws` holds the last body (else the readers fail)
 
@@ -225,7 +205,6 @@ Status RestDecoder::decode(core::RequestKind kind, int http_status, std::string_
   out = RestReply{};
   out.http_status = http_status;
   d.envelope = WsEnvelope{};
-  d.frame.clear();
   d.decoded = false;
   if (http_status < 100 || http_status > 999) return dom_internal::parse_error("bad HTTP status", "");
   if (retry_after_s && *retry_after_s > 0) {
@@ -240,23 +219,13 @@ Status RestDecoder::decode(core::RequestKind kind, int http_status, std::string_
     if (!json) return dom_internal::parse_error("bad JSON in a REST response body", "");
     if (!doc.is_object() && !doc.is_array())
       return dom_internal::parse_error("expected an object or array for", "the body");
-    d.frame = R"({"id":null,"status":)";
-    append_int(d.frame, http_status);
-    d.frame += R"(,"result":)";
-    d.frame += body;
-    d.frame += '}';
-    if (Status s = d.ws.decode(d.frame, d.envelope); !s) return s;
+    if (Status s = d.ws.decode_rest(http_status, body, d.envelope); !s) return s;
     d.decoded = true;
     out.ok = true;
     return {};
   }
   if (json && doc.is_object()) {
-    d.frame = R"({"id":null,"status":)";
-    append_int(d.frame, http_status);
-    d.frame += R"(,"error":)";
-    d.frame += body;
-    d.frame += '}';
-    if (d.ws.decode(d.frame, d.envelope).ok()) {
+    if (d.ws.decode_rest(http_status, body, d.envelope).ok()) {
       out.error_code = d.envelope.error_code;
       out.error_msg = d.envelope.error_msg;
       out.has_error_data = !d.envelope.error_data.empty();
@@ -295,26 +264,6 @@ Status RestDecoder::trades(core::SymbolId expected_symbol, std::vector<core::Ord
   out.clear();
   if (Status s = impl_->check(); !s) return s;
   return impl_->ws.trades(expected_symbol, out);
-}
-
-// ---------------------------------------------------------------------------------------
-// Rate-limit headers
-
-bool apply_rate_limit_header(std::string_view name, std::string_view value, core::RateLimitUsage& usage) {
-  int64_t* target = nullptr;
-  if (iequals(name, "x-mbx-order-count-10s")) {
-    target = &usage.orders_10s;
-  } else if (iequals(name, "x-mbx-order-count-1d")) {
-    target = &usage.orders_1d;
-  } else if (iequals(name, "x-mbx-used-weight-1m")) {
-    target = &usage.weight_1m;
-  } else {
-    return false;
-  }
-  const std::optional<int64_t> count = parse_count(value);
-  if (!count) return false;
-  *target = *count;
-  return true;
 }
 
 }  // namespace phoenix::binance

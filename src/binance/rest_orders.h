@@ -20,12 +20,17 @@
 //
 // Responses: a 2xx body is the same JSON as the WS API's `result` for the same request; an
 // error body is {"code":-2010,"msg":"..."} (cancelReplace adds "data"), with the HTTP
-// status; 429/418 carry Retry-After (seconds). RestDecoder wraps the body into the WS API
-// envelope shape and reuses WsApiDecoder's result readers (ws_api_codec.h), so both
-// transports decode orders identically; failures are classified with classify_failure
-// (error_codes.h).
+// status; 429/418 carry Retry-After (seconds). RestDecoder checks that the body is one JSON value,
+// then reads it with WsApiDecoder::decode_rest and WsApiDecoder's result readers
+// (ws_api_codec.h), so both transports decode orders identically; failures are classified
+// with classify_failure (error_codes.h) and Retry-After.
 //
-// No dependency on src/net: the caller (the order gateway) sends a RestRequest with
+// (ws_api_codec.h also has WsApiEncoder::last_as_rest, the REST twin of the last WS-API
+// request, and its own RestRequest; RestOrderEncoder here builds REST requests directly
+// from the OMS types, with the request kind, content type and API-key header the sender
+// needs.)
+//
+// No dependency on src/net: the caller (the order gateway) sends a RestOrderRequest with
 // net::HttpClient::request() and hands status, body, Retry-After and the rate-limit
 // headers of the HttpResponse to RestDecoder / rest_rate_limits().
 
@@ -57,7 +62,7 @@ inline constexpr std::string_view kFormContentType = "application/x-www-form-url
 
 // One signed REST request, ready to send. HttpClient::request(method, target, body,
 // content_type, {{api_key_header_name, api_key}}, ...).
-struct RestRequest {
+struct RestOrderRequest {
   core::RequestKind kind = core::RequestKind::kPlace;  // for classify_failure and logs
   RestMethod method = RestMethod::kGet;
   std::string target;        // path and query: "/api/v3/order?symbol=...&signature=..."
@@ -79,29 +84,29 @@ class RestOrderEncoder {
 
   // POST /api/v3/order: LIMIT_MAKER (post_only) or LIMIT GTC, newClientOrderId,
   // newOrderRespType=RESULT.
-  core::Status place(RestRequest& out, int64_t timestamp_ms, const oms::PlaceOrder& order);
+  core::Status place(RestOrderRequest& out, int64_t timestamp_ms, const oms::PlaceOrder& order);
   // DELETE /api/v3/order by origClientOrderId.
-  core::Status cancel(RestRequest& out, int64_t timestamp_ms, const oms::CancelOrder& order);
+  core::Status cancel(RestOrderRequest& out, int64_t timestamp_ms, const oms::CancelOrder& order);
   // POST /api/v3/order/cancelReplace, cancelReplaceMode=STOP_ON_FAILURE,
   // cancelOrigClientOrderId = order.cancel_client_id; the new order as place().
-  core::Status cancel_replace(RestRequest& out, int64_t timestamp_ms, const oms::ReplaceOrder& order);
+  core::Status cancel_replace(RestOrderRequest& out, int64_t timestamp_ms, const oms::ReplaceOrder& order);
   // PUT /api/v3/order/amend/keepPriority: origClientOrderId, newQty.
-  core::Status amend(RestRequest& out, int64_t timestamp_ms, const oms::AmendOrder& order);
+  core::Status amend(RestOrderRequest& out, int64_t timestamp_ms, const oms::AmendOrder& order);
   // GET /api/v3/order by origClientOrderId.
-  core::Status query_order(RestRequest& out, int64_t timestamp_ms, core::SymbolId symbol,
+  core::Status query_order(RestOrderRequest& out, int64_t timestamp_ms, core::SymbolId symbol,
                            const core::ClientOrderId& client_id);
   // GET /api/v3/openOrders for one symbol.
-  core::Status open_orders(RestRequest& out, int64_t timestamp_ms, core::SymbolId symbol);
+  core::Status open_orders(RestOrderRequest& out, int64_t timestamp_ms, core::SymbolId symbol);
   // DELETE /api/v3/openOrders for one symbol.
-  core::Status cancel_all(RestRequest& out, int64_t timestamp_ms, core::SymbolId symbol);
+  core::Status cancel_all(RestOrderRequest& out, int64_t timestamp_ms, core::SymbolId symbol);
   // GET /api/v3/account with omitZeroBalances=true.
-  core::Status account(RestRequest& out, int64_t timestamp_ms);
+  core::Status account(RestOrderRequest& out, int64_t timestamp_ms);
   // GET /api/v3/myTrades for one symbol from start_time_ms (inclusive).
-  core::Status my_trades(RestRequest& out, int64_t timestamp_ms, core::SymbolId symbol,
+  core::Status my_trades(RestOrderRequest& out, int64_t timestamp_ms, core::SymbolId symbol,
                          int64_t start_time_ms);
 
  private:
-  core::Status build(RestRequest& out, core::RequestKind kind, RestMethod method, std::string_view path,
+  core::Status build(RestOrderRequest& out, core::RequestKind kind, RestMethod method, std::string_view path,
                      int64_t timestamp_ms);
   core::Status order_params(const oms::PlaceOrder& order);
   core::Status check_symbol(core::SymbolId symbol, std::string_view what) const;
@@ -163,12 +168,9 @@ class RestDecoder {
   std::unique_ptr<Impl> impl_;
 };
 
-// Applies one response header to `usage` when it is a Binance rate-limit header
-// (x-mbx-order-count-10s, x-mbx-order-count-1d, x-mbx-used-weight-1m; any case). Returns
-// whether it was one with a valid count.
-bool apply_rate_limit_header(std::string_view name, std::string_view value, core::RateLimitUsage& usage);
-
-// The usage the response headers report, with the limits of `limits` (from exchangeInfo's
+// The usage the response headers report (apply_rate_limit_header, ws_api_codec.h: names
+// x-mbx-order-count-10s, x-mbx-order-count-1d, x-mbx-used-weight-1m in any case, values
+// non-negative integers), with the limits of `limits` (from exchangeInfo's
 // rateLimits; the counts in it are ignored). `headers` is any range of objects with
 // `.name` and `.value` (net::HttpResponse::rate_limit_headers). nullopt when none of the
 // three headers was present.

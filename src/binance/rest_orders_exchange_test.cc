@@ -165,7 +165,7 @@ class RestExchangeTest : public ::testing::Test {
   }
 
   // Sends `request` and waits for the answer.
-  core::Result<net::HttpResponse> send(const RestRequest& request, net::HttpClient* client = nullptr) {
+  core::Result<net::HttpResponse> send(const RestOrderRequest& request, net::HttpClient* client = nullptr) {
     std::vector<net::HttpHeader> headers;
     for (const auto& [name, value] : request.headers) headers.push_back(net::HttpHeader{name, value});
     return exchange(client == nullptr ? *client_ : *client, http_method(request.method), request.target,
@@ -187,7 +187,7 @@ class RestExchangeTest : public ::testing::Test {
   }
 
   // Sends and decodes; fails the test on a transport or decode error.
-  bool round_trip(const RestRequest& request) {
+  bool round_trip(const RestOrderRequest& request) {
     auto response = send(request);
     EXPECT_TRUE(response.ok()) << (response.ok() ? "" : response.error().to_string());
     if (!response.ok()) return false;
@@ -215,7 +215,7 @@ class RestExchangeTest : public ::testing::Test {
   RestDecoder decoder_{symbols_};
   RestReply reply_;
   net::HttpResponse last_;
-  RestRequest req_;
+  RestOrderRequest req_;
 };
 
 TEST_F(RestExchangeTest, OrderLifecycleOverRest) {

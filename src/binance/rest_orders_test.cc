@@ -80,7 +80,7 @@ class RestOrdersTest : public ::testing::Test {
 
   // The request's parameters without the signature, and checks that the signature is the
   // HMAC of exactly what is sent before it (query + body, no separator).
-  std::string unsigned_part(const RestRequest& r) {
+  std::string unsigned_part(const RestOrderRequest& r) {
     const size_t q = r.target.find('?');
     const std::string query = q == std::string::npos ? "" : r.target.substr(q + 1);
     const std::string& signed_text = r.body.empty() ? query : r.body;
@@ -93,7 +93,7 @@ class RestOrdersTest : public ::testing::Test {
     return r.body.empty() ? payload : r.body.substr(0, at);
   }
 
-  void expect_headers(const RestRequest& r) {
+  void expect_headers(const RestOrderRequest& r) {
     ASSERT_EQ(r.headers.size(), 1u);
     EXPECT_EQ(r.headers[0].first, "X-MBX-APIKEY");
     EXPECT_EQ(r.headers[0].second, kApiKey);
@@ -117,7 +117,7 @@ class RestOrdersTest : public ::testing::Test {
 
 TEST_F(RestOrdersTest, PlacePostOnlyIsAFormPostWithTheDocsKeySignature) {
   RestOrderEncoder enc(table_, kApiKey, signer_.get(), 5000);
-  RestRequest r;
+  RestOrderRequest r;
   const oms::PlaceOrder o{eth_, core::Side::kBuy, core::Price(300010), core::Qty(100), cid("q-1_a"), true, 0};
   ASSERT_TRUE(enc.place(r, kTs, o).ok());
   EXPECT_EQ(r.kind, core::RequestKind::kPlace);
@@ -136,7 +136,7 @@ TEST_F(RestOrdersTest, PlacePostOnlyIsAFormPostWithTheDocsKeySignature) {
 
 TEST_F(RestOrdersTest, PlaceLimitGtcWithoutRecvWindow) {
   RestOrderEncoder enc(table_, kApiKey, signer_.get());
-  RestRequest r;
+  RestOrderRequest r;
   const oms::PlaceOrder o{btc_, core::Side::kSell, core::Price(123456789), core::Qty(5), cid("s1"), false, 0};
   ASSERT_TRUE(enc.place(r, kTs, o).ok());
   EXPECT_EQ(unsigned_part(r),
@@ -147,7 +147,7 @@ TEST_F(RestOrdersTest, PlaceLimitGtcWithoutRecvWindow) {
 
 TEST_F(RestOrdersTest, CancelIsADeleteWithAQuery) {
   RestOrderEncoder enc(table_, kApiKey, signer_.get(), 5000);
-  RestRequest r;
+  RestOrderRequest r;
   ASSERT_TRUE(enc.cancel(r, kTs, oms::CancelOrder{eth_, cid("q-1"), 0}).ok());
   EXPECT_EQ(r.kind, core::RequestKind::kCancel);
   EXPECT_EQ(r.method, RestMethod::kDelete);
@@ -162,7 +162,7 @@ TEST_F(RestOrdersTest, CancelIsADeleteWithAQuery) {
 
 TEST_F(RestOrdersTest, CancelReplaceAmendAndQueries) {
   RestOrderEncoder enc(table_, kApiKey, signer_.get(), 5000);
-  RestRequest r;
+  RestOrderRequest r;
 
   const oms::ReplaceOrder replace{cid("old-1"), oms::PlaceOrder{eth_, core::Side::kSell, core::Price(300200),
                                                                 core::Qty(50), cid("new-2"), true, 0}};
@@ -227,7 +227,7 @@ TEST_F(RestOrdersTest, Ed25519SignaturesArePercentEncoded) {
   auto ed = make_ed25519_signer(core::Secret(kPem));
   ASSERT_TRUE(ed.ok()) << ed.error().message;
   RestOrderEncoder enc(table_, kApiKey, ed->get());
-  RestRequest r;
+  RestOrderRequest r;
   ASSERT_TRUE(enc.account(r, kTs).ok());
   const size_t at = r.target.find("&signature=");
   ASSERT_NE(at, std::string::npos);
@@ -240,7 +240,7 @@ TEST_F(RestOrdersTest, Ed25519SignaturesArePercentEncoded) {
 
 TEST_F(RestOrdersTest, EncoderRejectsBadInput) {
   RestOrderEncoder enc(table_, kApiKey, signer_.get());
-  RestRequest r;
+  RestOrderRequest r;
   const oms::PlaceOrder good{eth_, core::Side::kBuy, core::Price(1), core::Qty(1), cid("a"), true, 0};
   oms::PlaceOrder bad = good;
   bad.symbol = 99;
@@ -554,7 +554,7 @@ TEST(RestRateLimitsTest, HeadersGiveUsageWithTheExchangeInfoLimits) {
   limits.weight_1m_limit = 6000;
   const std::vector<Header> headers = {{"x-mbx-order-count-10s", "3"},
                                        {"X-MBX-ORDER-COUNT-1D", "41"},
-                                       {"x-mbx-used-weight-1m", " 17 "},
+                                       {"x-mbx-used-weight-1m", "17"},
                                        {"x-mbx-used-weight", "17"},
                                        {"retry-after", "5"}};
   const auto usage = rest_rate_limits(headers, limits);

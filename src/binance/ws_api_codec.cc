@@ -141,6 +141,50 @@ Status WsApiEncoder::write(std::string& out, WsRequestId id, std::string_view me
     put("signature", *signature, false);
   }
   out += "}}";
+  last_method_ = method;
+  return {};
+}
+
+Status WsApiEncoder::last_as_rest(int64_t timestamp_ms, RestRequest& out) {
+  struct Route {
+    std::string_view ws;
+    RestRequest::Verb verb;
+    std::string_view path;
+  };
+  static constexpr Route kRoutes[] = {
+      {"order.place", RestRequest::Verb::kPost, "/api/v3/order"},
+      {"order.cancel", RestRequest::Verb::kDelete, "/api/v3/order"},
+      {"order.cancelReplace", RestRequest::Verb::kPost, "/api/v3/order/cancelReplace"},
+      {"order.amend.keepPriority", RestRequest::Verb::kPut, "/api/v3/order/amend/keepPriority"},
+      {"order.status", RestRequest::Verb::kGet, "/api/v3/order"},
+      {"openOrders.status", RestRequest::Verb::kGet, "/api/v3/openOrders"},
+      {"openOrders.cancelAll", RestRequest::Verb::kDelete, "/api/v3/openOrders"},
+      {"account.status", RestRequest::Verb::kGet, "/api/v3/account"},
+      {"myTrades", RestRequest::Verb::kGet, "/api/v3/myTrades"},
+  };
+  const Route* route = nullptr;
+  for (const Route& r : kRoutes) {
+    if (r.ws == last_method_) route = &r;
+  }
+  if (route == nullptr) {
+    return Error{ErrorCode::kInvalidArgument, "no REST equivalent for '" + std::string(last_method_) + "'"};
+  }
+  if (signer_ == nullptr) return Error{ErrorCode::kInvalidArgument, "no signer for a REST request"};
+  sign_params_.clear();
+  for (const Field& f : fields_) sign_params_.push_back(Param{f.name, f.value});
+  const bool in_body = route->verb == RestRequest::Verb::kPost || route->verb == RestRequest::Verb::kPut;
+  const std::span<const Param> params = sign_params_;
+  core::Result<SignedRestRequest> signed_request =
+      in_body ? sign_rest_request(*signer_, {}, params, timestamp_ms, recv_window_ms_)
+              : sign_rest_request(*signer_, params, {}, timestamp_ms, recv_window_ms_);
+  if (!signed_request) return std::move(signed_request).error();
+  out.verb = route->verb;
+  out.target = std::string(route->path);
+  if (!signed_request->query.empty()) {
+    out.target += '?';
+    out.target += signed_request->query;
+  }
+  out.body = std::move(signed_request->body);
   return {};
 }
 
@@ -161,7 +205,8 @@ Status WsApiEncoder::order_fields(const WsOrder& order, std::vector<Field>& fiel
   }
   fields.push_back({"price", price_text_});
   fields.push_back({"quantity", qty_text_});
-  fields.push_back({"newClientOrderId", order.client_id.view()});
+  client_scratch_ = order.client_id;
+  fields.push_back({"newClientOrderId", client_scratch_.view()});
   fields.push_back({"newOrderRespType", "RESULT"});
   return {};
 }
@@ -178,7 +223,8 @@ Status WsApiEncoder::cancel(std::string& out, WsRequestId id, int64_t timestamp_
   if (client_id.empty()) return Error{ErrorCode::kInvalidArgument, "cancel without a client id"};
   fields_.clear();
   fields_.push_back({"symbol", symbols_.name(symbol)});
-  fields_.push_back({"origClientOrderId", client_id.view()});
+  client_scratch_ = client_id;
+  fields_.push_back({"origClientOrderId", client_scratch_.view()});
   return write(out, id, "order.cancel", fields_, Auth::kSigned, timestamp_ms);
 }
 
@@ -189,7 +235,8 @@ Status WsApiEncoder::cancel_replace(std::string& out, WsRequestId id, int64_t ti
   fields_.clear();
   if (Status s = order_fields(order, fields_); !s) return s;
   fields_.push_back({"cancelReplaceMode", "STOP_ON_FAILURE"});
-  fields_.push_back({"cancelOrigClientOrderId", cancel_client_id.view()});
+  cancel_scratch_ = cancel_client_id;
+  fields_.push_back({"cancelOrigClientOrderId", cancel_scratch_.view()});
   return write(out, id, "order.cancelReplace", fields_, Auth::kSigned, timestamp_ms);
 }
 
@@ -200,7 +247,8 @@ Status WsApiEncoder::amend(std::string& out, WsRequestId id, int64_t timestamp_m
   qty_text_ = core::format_units(new_qty.units(), symbols_.scale(symbol).qty_scale);
   fields_.clear();
   fields_.push_back({"symbol", symbols_.name(symbol)});
-  fields_.push_back({"origClientOrderId", client_id.view()});
+  client_scratch_ = client_id;
+  fields_.push_back({"origClientOrderId", client_scratch_.view()});
   fields_.push_back({"newQty", qty_text_});
   return write(out, id, "order.amend.keepPriority", fields_, Auth::kSigned, timestamp_ms);
 }
@@ -211,7 +259,8 @@ Status WsApiEncoder::order_status(std::string& out, WsRequestId id, int64_t time
   if (client_id.empty()) return Error{ErrorCode::kInvalidArgument, "query without a client id"};
   fields_.clear();
   fields_.push_back({"symbol", symbols_.name(symbol)});
-  fields_.push_back({"origClientOrderId", client_id.view()});
+  client_scratch_ = client_id;
+  fields_.push_back({"origClientOrderId", client_scratch_.view()});
   return write(out, id, "order.status", fields_, Auth::kSigned, timestamp_ms);
 }
 
@@ -354,6 +403,7 @@ struct WsApiDecoder::Impl {
   simdjson::dom::element data;  // "error.data" of the last frame
   bool has_data = false;
   std::string data_text;
+  std::string rest_frame;
 
   Status result_object(simdjson::dom::object& out) const {
     if (!has_result) return parse_error("the response has no result", "");
@@ -457,6 +507,41 @@ Status WsApiDecoder::decode(std::string_view frame, WsEnvelope& out) {
     }
   }
   return {};
+}
+
+Status WsApiDecoder::decode_rest(int http_status, std::string_view body, WsEnvelope& out) {
+  std::string& frame = impl_->rest_frame;
+  frame.clear();
+  frame += R"({"id":0,"status":)";
+  frame += std::to_string(http_status);
+  frame += http_status >= 200 && http_status < 300 ? R"(,"result":)" : R"(,"error":)";
+  frame += body.empty() ? std::string_view("null") : body;
+  frame += '}';
+  Status s = decode(frame, out);
+  out.id.reset();
+  return s;
+}
+
+bool apply_rate_limit_header(std::string_view name, std::string_view value, core::RateLimitUsage& usage) {
+  auto lower_equals = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      char c = a[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != b[i]) return false;
+    }
+    return true;
+  };
+  int64_t* target = nullptr;
+  if (lower_equals(name, "x-mbx-used-weight-1m")) target = &usage.weight_1m;
+  if (lower_equals(name, "x-mbx-order-count-10s")) target = &usage.orders_10s;
+  if (lower_equals(name, "x-mbx-order-count-1d")) target = &usage.orders_1d;
+  if (target == nullptr) return false;
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size() || n < 0) return false;
+  *target = n;
+  return true;
 }
 
 Status WsApiDecoder::order_result(core::ExecType exec, core::OrderUpdate& out) {

@@ -50,6 +50,15 @@ struct WsOrder {
   bool post_only = true;  // LIMIT_MAKER; else LIMIT GTC
 };
 
+// A signed REST request (the REST fallback of order entry): send `body` (form-encoded,
+// may be empty) to `target` (path and query) with the X-MBX-APIKEY header.
+struct RestRequest {
+  enum class Verb : uint8_t { kGet, kPost, kPut, kDelete };
+  Verb verb = Verb::kGet;
+  std::string target;
+  std::string body;
+};
+
 // Encodes WS-API requests. Owned by the order gateway; one thread (the trading loop).
 // Holds a pointer to the signer (not owned; it must outlive the encoder) and the
 // SymbolTable (names and scales). Every method writes the whole frame into `out`
@@ -99,6 +108,17 @@ class WsApiEncoder {
   // exchangeInfo for the given symbols (all when empty; unsigned).
   core::Status exchange_info(std::string& out, WsRequestId id, std::span<const std::string_view> symbols);
 
+  // The REST twin of the request encoded last (call it right after a successful encode,
+  // before the next): order.place → POST /api/v3/order, order.cancel → DELETE
+  // /api/v3/order, order.cancelReplace → POST /api/v3/order/cancelReplace,
+  // order.amend.keepPriority → PUT /api/v3/order/amend/keepPriority, order.status → GET
+  // /api/v3/order, openOrders.status → GET /api/v3/openOrders, openOrders.cancelAll →
+  // DELETE /api/v3/openOrders, account.status → GET /api/v3/account, myTrades → GET
+  // /api/v3/myTrades. Same params, signed for REST (signing.h: sign_rest_request; POST and
+  // PUT in the body, GET and DELETE in the query). Errors for other methods.
+  core::Status last_as_rest(int64_t timestamp_ms, RestRequest& out);
+  const std::string& api_key() const { return api_key_; }
+
  private:
   struct Field {
     std::string_view name;
@@ -116,12 +136,16 @@ class WsApiEncoder {
   Signer* signer_;
   std::optional<int64_t> recv_window_ms_;
   bool logged_on_ = false;
+  std::string_view last_method_;
   // Scratch, reused between calls.
   std::string price_text_;
   std::string qty_text_;
   std::string timestamp_text_;
   std::string recv_window_text_;
   std::string extra_text_;
+  // Copies of the ids the last request named (fields_ views them; last_as_rest reads them).
+  core::ClientOrderId client_scratch_;
+  core::ClientOrderId cancel_scratch_;
   std::vector<Field> fields_;
   std::vector<Param> sign_params_;
 };
@@ -179,6 +203,10 @@ class WsApiDecoder {
   WsApiDecoder& operator=(const WsApiDecoder&) = delete;
 
   core::Status decode(std::string_view frame, WsEnvelope& out);
+  // A REST response (HTTP status and body) read as if it were a WS-API frame: a 2xx body
+  // is the result, any other body the error ({"code":..,"msg":..}); the result readers
+  // below then work on it. Rate limits come from the headers (apply_rate_limit_header).
+  core::Status decode_rest(int http_status, std::string_view body, WsEnvelope& out);
 
   // order.place / order.status result (exec_type `exec`: kNew for place, kSnapshot for
   // status), order.cancel result (kCanceled), order.amend.keepPriority result (kReplaced).
@@ -204,6 +232,11 @@ class WsApiDecoder {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Folds one REST response header into `usage` when it is a rate-limit header
+// (x-mbx-used-weight-1m, x-mbx-order-count-10s, x-mbx-order-count-1d; names any case).
+// Returns whether it was one.
+bool apply_rate_limit_header(std::string_view name, std::string_view value, core::RateLimitUsage& usage);
 
 // core::OrderStatus from Binance's status string; nullopt for an unknown one.
 std::optional<core::OrderStatus> parse_order_status(std::string_view text);

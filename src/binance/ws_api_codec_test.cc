@@ -389,6 +389,68 @@ TEST_F(WsApiCodecTest, RecognisesEventsOnTheSameConnection) {
   EXPECT_EQ(env_.kind, WsEnvelope::Kind::kEvent);
 }
 
+TEST_F(WsApiCodecTest, RestTwinsAreSignedLikeRest) {
+  WsApiEncoder enc(table_, kApiKey, signer_.get(), 5000);
+  enc.set_logged_on(true);  // irrelevant for REST: always signed
+  std::string out;
+  RestRequest rest;
+  WsOrder o{eth_, core::Side::kBuy, core::Price(300010), core::Qty(100), cid("q-1_a"), true};
+  ASSERT_TRUE(enc.place(out, WsRequestId::of(int64_t{7}), kTs, o).ok());
+  ASSERT_TRUE(enc.last_as_rest(kTs, rest).ok());
+  const std::string body =
+      "symbol=ETHUSDC&side=BUY&type=LIMIT_MAKER&price=3000.10&quantity=0.0100&newClientOrderId=q-1_a"
+      "&newOrderRespType=RESULT&recvWindow=5000&timestamp=1700000000123";
+  EXPECT_EQ(rest.verb, RestRequest::Verb::kPost);
+  EXPECT_EQ(rest.target, "/api/v3/order");
+  EXPECT_EQ(rest.body, body + "&signature=" + sig(body));
+
+  ASSERT_TRUE(enc.cancel(out, WsRequestId::of(int64_t{8}), kTs, eth_, cid("q-1_a")).ok());
+  ASSERT_TRUE(enc.last_as_rest(kTs, rest).ok());
+  const std::string query = "symbol=ETHUSDC&origClientOrderId=q-1_a&recvWindow=5000&timestamp=1700000000123";
+  EXPECT_EQ(rest.verb, RestRequest::Verb::kDelete);
+  EXPECT_EQ(rest.target, "/api/v3/order?" + query + "&signature=" + sig(query));
+  EXPECT_TRUE(rest.body.empty());
+
+  ASSERT_TRUE(enc.amend(out, WsRequestId::of(int64_t{9}), kTs, eth_, cid("q-1_a"), core::Qty(5)).ok());
+  ASSERT_TRUE(enc.last_as_rest(kTs, rest).ok());
+  EXPECT_EQ(rest.verb, RestRequest::Verb::kPut);
+  EXPECT_EQ(rest.target, "/api/v3/order/amend/keepPriority");
+  ASSERT_TRUE(enc.open_orders(out, WsRequestId::of(int64_t{9}), kTs, eth_).ok());
+  ASSERT_TRUE(enc.last_as_rest(kTs, rest).ok());
+  EXPECT_EQ(rest.verb, RestRequest::Verb::kGet);
+  EXPECT_TRUE(rest.target.starts_with("/api/v3/openOrders?symbol=ETHUSDC&"));
+
+  ASSERT_TRUE(enc.time(out, WsRequestId::of(int64_t{10})).ok());
+  EXPECT_FALSE(enc.last_as_rest(kTs, rest).ok());
+}
+
+TEST_F(WsApiCodecTest, DecodesRestResponses) {
+  ASSERT_TRUE(decoder_.decode_rest(200, kPlaceResult, env_).ok());
+  EXPECT_TRUE(env_.ok);
+  EXPECT_EQ(env_.status, 200);
+  core::OrderUpdate u;
+  ASSERT_TRUE(decoder_.order_result(core::ExecType::kNew, u).ok());
+  EXPECT_EQ(u.client_id.view(), "q-1");
+  ASSERT_TRUE(
+      decoder_.decode_rest(400, R"({"code":-2010,"msg":"Order would immediately match and take."})", env_)
+          .ok());
+  EXPECT_FALSE(env_.ok);
+  EXPECT_EQ(env_.status, 400);
+  EXPECT_EQ(env_.error_code, -2010);
+  EXPECT_FALSE(decoder_.decode_rest(502, "<html>bad gateway</html>", env_).ok());
+  EXPECT_FALSE(decoder_.decode_rest(500, "", env_).ok());
+
+  core::RateLimitUsage usage;
+  EXPECT_TRUE(apply_rate_limit_header("X-MBX-ORDER-COUNT-10S", "3", usage));
+  EXPECT_TRUE(apply_rate_limit_header("x-mbx-order-count-1d", "30", usage));
+  EXPECT_TRUE(apply_rate_limit_header("x-mbx-used-weight-1m", "300", usage));
+  EXPECT_FALSE(apply_rate_limit_header("x-mbx-used-weight", "1", usage));
+  EXPECT_FALSE(apply_rate_limit_header("x-mbx-used-weight-1m", "1x", usage));
+  EXPECT_EQ(usage.orders_10s, 3);
+  EXPECT_EQ(usage.orders_1d, 30);
+  EXPECT_EQ(usage.weight_1m, 300);
+}
+
 TEST_F(WsApiCodecTest, UnknownSymbolIsReported) {
   std::string frame = ok_frame("1", kPlaceResult);
   frame.replace(frame.find("ETHUSDC"), 7, "XRPUSDC");

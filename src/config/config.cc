@@ -59,6 +59,14 @@ std::string_view to_string(LogLevel level) {
   return "unknown";
 }
 
+std::string_view to_string(OrphanPolicy policy) {
+  switch (policy) {
+    case OrphanPolicy::kCancel: return "cancel";
+    case OrphanPolicy::kAdopt: return "adopt";
+  }
+  return "unknown";
+}
+
 std::string HostPort::to_string() const {
   if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
   return fmt::format("{}:{}", host, port);

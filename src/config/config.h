@@ -145,7 +145,8 @@ struct SymbolConfig {
   InventoryConfig inventory;
   std::optional<core::Decimal> price_ceiling;
   std::optional<core::Decimal> price_floor;
-  std::optional<core::Decimal> max_position_base;  // |base position| limit; none = no limit
+  std::optional<core::Decimal> max_position_base;  // |base position| limit, >= 0; none = no limit;
+                                                   // 0 = only orders that reduce |position|
 };
 
 // `risk`. Quote amounts are in each symbol's quote asset; totals add them up (the
@@ -154,8 +155,9 @@ struct SymbolConfig {
 struct RiskConfig {
   core::Decimal max_order_notional_quote{1000, 0};  // per order, > 0
   int max_open_orders_per_symbol = 40;              // live orders per symbol, both sides
-  core::Decimal max_daily_loss_quote{100, 0};       // realized + unrealized since start: kill switch
-  int max_rejects_per_minute = 20;                  // rejects in any 60 s window: kill switch
+  core::Decimal max_daily_loss_quote{
+      100, 0};                      // realized + unrealized since start (or last 00:00 UTC): kill switch
+  int max_rejects_per_minute = 20;  // rejects in any 60 s window: kill switch
   core::Decimal max_quote_exposure_per_symbol{0, 0};  // |position| * mid per symbol; 0 = none
   core::Decimal max_total_quote_exposure{0, 0};       // summed over symbols; 0 = none
   int max_orders_per_10s = 40;       // our own cap on order requests (below Binance's 100/10 s)
@@ -167,23 +169,25 @@ enum class OrphanPolicy { kCancel, kAdopt };
 std::string_view to_string(OrphanPolicy policy);
 
 struct OrdersConfig {
-  std::string client_id_prefix;  // [A-Za-z0-9_-], 1..12 chars; empty in YAML = instance_id
+  std::string client_id_prefix;  // [A-Za-z0-9_-], 1..12 chars; absent in YAML = instance_id
+                                 // (the loader fills it in, so it is never empty after load)
   bool post_only = true;         // LIMIT_MAKER: a quote never takes
   bool use_amend = true;         // amend keep-priority when only the quantity shrinks
   bool rest_fallback = true;     // send over REST while the WebSocket API is down
   OrphanPolicy startup_orphans = OrphanPolicy::kCancel;  // our-prefix orders found at start
-  int64_t shutdown_deadline_ms = 5000;  // cancel-all and confirm at stop, bounded by this
-  int64_t reconcile_interval_ms = 60000;  // periodic open-orders check; 0 = only after reconnects
+  int64_t shutdown_deadline_ms = 5000;                   // cancel-all and confirm at stop, bounded by this
+  int64_t reconcile_interval_ms =
+      60000;  // periodic open-orders check, 1000..3600000; 0 = only after reconnects
 };
 
 // `paper`: the in-process venue of dry-run mode (starting balances, fees).
 struct PaperBalance {
-  std::string asset;    // "USDC"
+  std::string asset;  // "USDC"
   core::Decimal amount;
 };
 struct PaperConfig {
-  std::vector<PaperBalance> balances;        // empty = 10000 of each quote asset, 0 base
-  core::Decimal maker_fee_bps{1, 0};         // charged in the received asset
+  std::vector<PaperBalance> balances;  // empty = 10000 of each quote asset, 0 base
+  core::Decimal maker_fee_bps{1, 0};   // 0..10000; charged in the received asset
 };
 
 // `metrics`.

@@ -107,6 +107,7 @@ void render_symbol(const SymbolConfig& s, Writer& w) {
   w.kv(3, "max_skew_bps", s.inventory.max_skew_bps);
   if (s.price_ceiling) w.kv(2, "price_ceiling", *s.price_ceiling);
   if (s.price_floor) w.kv(2, "price_floor", *s.price_floor);
+  if (s.max_position_base) w.kv(2, "max_position_base", *s.max_position_base);
 }
 
 }  // namespace
@@ -156,6 +157,32 @@ std::string render_resolved(const Config& config, const Credentials* credentials
   w.kv(1, "max_open_orders_per_symbol", risk.max_open_orders_per_symbol);
   w.kv(1, "max_daily_loss_quote", risk.max_daily_loss_quote);
   w.kv(1, "max_rejects_per_minute", risk.max_rejects_per_minute);
+  w.kv(1, "max_quote_exposure_per_symbol", risk.max_quote_exposure_per_symbol);
+  w.kv(1, "max_total_quote_exposure", risk.max_total_quote_exposure);
+  w.kv(1, "max_orders_per_10s", risk.max_orders_per_10s);
+  w.kv(1, "max_reconcile_mismatches", risk.max_reconcile_mismatches);
+
+  const OrdersConfig& orders = config.orders;
+  w.line(0, "orders:");
+  w.kv_string(1, "client_id_prefix", orders.client_id_prefix);
+  w.kv_bool(1, "post_only", orders.post_only);
+  w.kv_bool(1, "use_amend", orders.use_amend);
+  w.kv_bool(1, "rest_fallback", orders.rest_fallback);
+  w.kv(1, "startup_orphans", to_string(orders.startup_orphans));
+  w.kv(1, "shutdown_deadline_ms", orders.shutdown_deadline_ms);
+  w.kv(1, "reconcile_interval_ms", orders.reconcile_interval_ms);
+
+  w.line(0, "paper:");
+  if (config.paper.balances.empty()) {
+    w.line(1, "balances: []  # 10000 of each quote asset, 0 of each base asset");
+  } else {
+    w.line(1, "balances:");
+    for (const PaperBalance& b : config.paper.balances) {
+      w.line(2, fmt::format("- asset: {}", yaml_quote(b.asset)));
+      w.kv(3, "amount", b.amount);
+    }
+  }
+  w.kv(1, "maker_fee_bps", config.paper.maker_fee_bps);
 
   w.line(0, "metrics:");
   w.kv_string(1, "listen", config.metrics.listen.to_string());

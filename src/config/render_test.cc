@@ -26,9 +26,21 @@ symbols:
     size_base: 0.00000001
     price_ceiling: 5000
     price_floor: 1000.5
+    max_position_base: 0.25
   - symbol: SOLUSDC
     size_quote: 20
     stale_after_ms: 800
+risk:
+  max_quote_exposure_per_symbol: 500
+  max_orders_per_10s: 30
+orders:
+  startup_orphans: adopt
+  reconcile_interval_ms: 0
+paper:
+  balances:
+    - {asset: USDC, amount: 10000.25}
+    - {asset: ETH, amount: 0.5}
+  maker_fee_bps: 0.5
 metrics:
   listen: "[::1]:9100"
 logging:
@@ -80,6 +92,15 @@ TEST_F(RenderResolvedTest, ShowsEveryDefault) {
   EXPECT_THAT(text, HasSubstr("\n  listen: \"[::1]:9100\"\n"));
   EXPECT_THAT(text, HasSubstr("\n  file: \"logs/a \\\"quoted\\\" name.out\"\n"));
   EXPECT_THAT(text, HasSubstr("\n  stderr: true\n"));
+  EXPECT_THAT(text, HasSubstr("\n    max_position_base: 0.25\n"));
+  EXPECT_THAT(text, HasSubstr("\n  max_quote_exposure_per_symbol: 500\n  max_total_quote_exposure: 0\n"
+                              "  max_orders_per_10s: 30\n  max_reconcile_mismatches: 5\n"));
+  EXPECT_THAT(text,
+              HasSubstr("\norders:\n  client_id_prefix: \"sim1\"\n  post_only: true\n  use_amend: true\n"
+                        "  rest_fallback: true\n  startup_orphans: adopt\n  shutdown_deadline_ms: 5000\n"
+                        "  reconcile_interval_ms: 0\n"));
+  EXPECT_THAT(text, HasSubstr("\npaper:\n  balances:\n    - asset: \"USDC\"\n      amount: 10000.25\n"
+                              "    - asset: \"ETH\"\n      amount: 0.5\n  maker_fee_bps: 0.5\n"));
 }
 
 TEST_F(RenderResolvedTest, OutputLoadsBackToTheSameConfig) {
@@ -91,6 +112,31 @@ TEST_F(RenderResolvedTest, OutputLoadsBackToTheSameConfig) {
   EXPECT_EQ(again->logging.file, "logs/a \"quoted\" name.out");
   EXPECT_EQ(again->symbols.at(1).effective_stale_after_ms, 800);
   EXPECT_EQ(again->symbols.at(0).effective_stale_after_ms, 2000);
+  EXPECT_EQ(again->symbols.at(0).max_position_base, core::Decimal(25, 2));
+  EXPECT_FALSE(again->symbols.at(1).max_position_base.has_value());
+  EXPECT_EQ(again->orders.client_id_prefix, "sim1");
+  EXPECT_EQ(again->orders.startup_orphans, OrphanPolicy::kAdopt);
+  EXPECT_EQ(again->orders.reconcile_interval_ms, 0);
+  ASSERT_EQ(again->paper.balances.size(), 2u);
+  EXPECT_EQ(again->paper.balances[1].asset, "ETH");
+  EXPECT_EQ(again->paper.balances[1].amount, core::Decimal(5, 1));
+  EXPECT_EQ(again->risk.max_quote_exposure_per_symbol, core::Decimal(500, 0));
+  EXPECT_EQ(again->risk.max_orders_per_10s, 30);
+}
+
+TEST_F(RenderResolvedTest, DefaultOrdersAndPaperLoadBack) {
+  auto config = parse_config(
+      "dry_run: true\nexchange:\n  rest_url: http://127.0.0.1:1\n  ws_market_url: ws://127.0.0.1:1\n"
+      "  ws_api_url: ws://127.0.0.1:1\nsymbols: [{symbol: AB, size_base: 1}]\n",
+      "d.yaml");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  const std::string text = render_resolved(*config, nullptr);
+  EXPECT_THAT(text, HasSubstr("\n  client_id_prefix: \"phx\"\n"));
+  EXPECT_THAT(text, HasSubstr("\n  balances: []"));
+  auto again = parse_config(text, "d.yaml");
+  ASSERT_TRUE(again.ok()) << again.error().message << "\n" << text;
+  EXPECT_TRUE(again->paper.balances.empty());
+  EXPECT_EQ(render_resolved(*again, nullptr), text);
 }
 
 TEST_F(RenderResolvedTest, DryRunWithoutCredentialsSaysSo) {

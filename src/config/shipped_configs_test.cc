@@ -111,7 +111,8 @@ TEST_F(ShippedConfigsTest, DocsDescribeEveryKey) {
   buffer << in.rdbuf();
   const std::string docs = buffer.str();
 
-  std::set<std::string> keys = {"ca_file", "secret_file", "size_quote", "price_ceiling", "price_floor"};
+  std::set<std::string> keys = {"ca_file",     "secret_file",       "size_quote", "price_ceiling",
+                                "price_floor", "max_position_base", "asset",      "amount"};
   const std::string rendered = render_resolved(load("sim.yaml"), nullptr);
   std::istringstream lines(rendered);
   for (std::string line; std::getline(lines, line);) {

@@ -161,6 +161,16 @@ bool is_valid_instance_id(std::string_view text) {
   return !text.empty() && text.size() <= 8 && std::all_of(text.begin(), text.end(), is_alnum);
 }
 
+bool is_valid_client_id_prefix(std::string_view text) {
+  return !text.empty() && text.size() <= kMaxClientIdPrefixSize &&
+         std::all_of(text.begin(), text.end(), [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
+}
+
+bool is_valid_asset(std::string_view text) {
+  return !text.empty() && text.size() <= 16 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return is_upper(c) || is_digit(c); });
+}
+
 bool is_valid_symbol(std::string_view text) {
   return text.size() >= 2 && text.size() <= 20 &&
          std::all_of(text.begin(), text.end(), [](char c) { return is_upper(c) || is_digit(c); });

@@ -29,6 +29,13 @@ bool is_secret_key_name(std::string_view key);
 
 // 1..8 characters of [A-Za-z0-9].
 bool is_valid_instance_id(std::string_view text);
+// The longest orders.client_id_prefix: Binance client ids are at most 36 characters and
+// the OMS needs the rest for its own part.
+inline constexpr size_t kMaxClientIdPrefixSize = 12;
+// [A-Za-z0-9_-]{1,12}.
+bool is_valid_client_id_prefix(std::string_view text);
+// [A-Z0-9]{1,16}, e.g. "USDC" (fits core::AssetBalance::asset).
+bool is_valid_asset(std::string_view text);
 // [A-Z0-9]{2,20}, e.g. "ETHUSDC".
 bool is_valid_symbol(std::string_view text);
 // [A-Za-z_][A-Za-z0-9_]{0,127}.

@@ -48,6 +48,20 @@ TEST(ConfigValidationTest, NamePatterns) {
   EXPECT_TRUE(is_valid_env_name("_x1"));
   EXPECT_FALSE(is_valid_env_name("1X"));
   EXPECT_FALSE(is_valid_env_name("A-B"));
+  EXPECT_TRUE(is_valid_client_id_prefix("phx"));
+  EXPECT_TRUE(is_valid_client_id_prefix("mm_A-1"));
+  EXPECT_TRUE(is_valid_client_id_prefix("abcdefghijkl"));
+  EXPECT_FALSE(is_valid_client_id_prefix(""));
+  EXPECT_FALSE(is_valid_client_id_prefix("abcdefghijklm"));
+  EXPECT_FALSE(is_valid_client_id_prefix("a.b"));
+  // Every valid instance_id is a valid prefix (the loader's default relies on it).
+  EXPECT_TRUE(is_valid_client_id_prefix("A1b2C3d4"));
+  EXPECT_TRUE(is_valid_asset("USDC"));
+  EXPECT_TRUE(is_valid_asset("E"));
+  EXPECT_TRUE(is_valid_asset("1000SATS"));
+  EXPECT_FALSE(is_valid_asset(""));
+  EXPECT_FALSE(is_valid_asset("usdc"));
+  EXPECT_FALSE(is_valid_asset("ABCDEFGHIJKLMNOPQ"));
 }
 
 TEST(ConfigValidationTest, LoopbackHosts) {

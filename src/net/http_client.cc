@@ -589,6 +589,13 @@ void HttpClient::request(HttpMethod method, std::string target, std::string body
                  std::move(callback));
 }
 
+void HttpClient::send(HttpMethod method, std::string target, std::vector<HttpHeader> headers,
+                      std::string body, Callback callback) {
+  std::string content_type = body.empty() ? std::string() : std::string("application/x-www-form-urlencoded");
+  impl_->request(method, std::move(target), std::move(body), std::move(content_type), std::move(headers),
+                 std::move(callback));
+}
+
 void HttpClient::close() { impl_->close(); }
 const std::string& HttpClient::origin() const { return impl_->origin(); }
 size_t HttpClient::queued() const { return impl_->queued(); }

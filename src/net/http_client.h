@@ -143,6 +143,11 @@ class HttpClient {
   void request(HttpMethod method, std::string target, std::string body, std::string content_type,
                std::vector<HttpHeader> headers, Callback callback);
 
+  // request() with an application/x-www-form-urlencoded `body` (no Content-Type when
+  // empty): signed Binance order requests.
+  void send(HttpMethod method, std::string target, std::vector<HttpHeader> headers, std::string body,
+            Callback callback);
+
   // The marker in the message of an error whose request may have reached the server.
   static constexpr std::string_view kOutcomeUnknown = "outcome unknown";
   // True for a kUnavailable / kTimeout / kOutOfRange error of a non-idempotent request

@@ -318,6 +318,58 @@ TEST_F(HttpClientTest, StaleKeepAliveConnectionIsRetriedOnce) {
   EXPECT_EQ(client->stats().retries, 1u);
 }
 
+TEST_F(HttpClientTest, SendPostsAFormBody) {
+  TestServer server([](const Request& req) {
+    Reply r;
+    r.body = std::string(req.method_string()) + " " + req.body();
+    return r;
+  });
+  auto client = make_client(server.port());
+  std::optional<core::Result<HttpResponse>> result;
+  client->send(HttpMethod::kPost, "/api/v3/order", {{"X-MBX-APIKEY", "k"}}, "symbol=ETHUSDC&side=BUY",
+               [&](core::Result<HttpResponse> r) { result.emplace(std::move(r)); });
+  io_.restart();
+  while (!result && io_.run_one_for(10s) > 0) {
+  }
+  ASSERT_TRUE(result && result->ok());
+  EXPECT_EQ((*result)->body, "POST symbol=ETHUSDC&side=BUY");
+  const Request last = server.last_request();
+  EXPECT_EQ(last[http::field::content_type], "application/x-www-form-urlencoded");
+  EXPECT_EQ(last["X-MBX-APIKEY"], "k");
+  result.reset();
+  client->send(HttpMethod::kDelete, "/api/v3/order?symbol=ETHUSDC", {}, {},
+               [&](core::Result<HttpResponse> r) { result.emplace(std::move(r)); });
+  while (!result && io_.run_one_for(10s) > 0) {
+  }
+  ASSERT_TRUE(result && result->ok());
+  EXPECT_EQ((*result)->body, "DELETE ");
+  EXPECT_EQ(to_string(HttpMethod::kPut), "PUT");
+}
+
+// The connection dies after the POST was written (a connection closed while idle is
+// detected before sending instead: PostOnAConnectionTheServerClosedWhileIdleGoesToANewConnection).
+TEST_F(HttpClientTest, PostOnADeadKeptAliveConnectionIsNotResent) {
+  std::atomic<int> n{0};
+  TestServer server([&n](const Request&) {
+    Reply r;
+    r.close_unanswered = ++n == 2;
+    return r;
+  });
+  auto client = make_client(server.port());
+  ASSERT_TRUE(run_get(*client, "/a").ok());
+  std::optional<core::Result<HttpResponse>> result;
+  client->send(HttpMethod::kPost, "/b", {}, "x=1",
+               [&](core::Result<HttpResponse> r) { result.emplace(std::move(r)); });
+  io_.restart();
+  while (!result && io_.run_one_for(10s) > 0) {
+  }
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ok());
+  EXPECT_TRUE(HttpClient::is_outcome_unknown(result->error())) << result->error().message;
+  EXPECT_EQ(client->stats().retries, 0u);
+  EXPECT_EQ(server.requests(), 2);  // the GET, and the POST once
+}
+
 TEST_F(HttpClientTest, TimeoutWhenTheServerNeverAnswers) {
   TestServer server([](const Request&) {
     Reply r;
