@@ -1,6 +1,7 @@
 #include "net/http_client.h"
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <deque>
 #include <utility>
@@ -18,6 +19,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <sys/socket.h>
 
 namespace phoenix::net {
 
@@ -133,7 +135,39 @@ bool is_dead_connection(const error_code& ec) {
          ec == ssl::error::stream_truncated;
 }
 
+// Appended to the message of a non-idempotent request's error when it may have been sent.
+constexpr std::string_view kUnknownNote =
+    " (outcome unknown: the request may have reached the server; not resent)";
+
+bool has_cr_lf(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+// Whether a kept-alive, idle socket is still open as far as we can tell without blocking:
+// no end-of-stream, no error, and no bytes waiting (an idle HTTP/1.1 connection has none;
+// bytes mean a TLS close_notify or junk from the server).
+bool idle_socket_alive(tcp::socket& socket) {
+  char byte = 0;
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+  return false;  // 0: the server closed; > 0: unexpected data
+}
+
 }  // namespace
+
+std::string_view to_string(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::kGet: return "GET";
+    case HttpMethod::kPost: return "POST";
+    case HttpMethod::kPut: return "PUT";
+    case HttpMethod::kDelete: return "DELETE";
+  }
+  return "GET";
+}
+
+bool HttpClient::is_outcome_unknown(const core::Error& error) {
+  return (error.code == ErrorCode::kUnavailable || error.code == ErrorCode::kTimeout ||
+          error.code == ErrorCode::kOutOfRange) &&
+         error.message.find(kOutcomeUnknown) != std::string::npos;
+}
 
 class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
  public:
@@ -145,25 +179,37 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
         resolver_(io),
         deadline_(io) {}
 
-  void send(HttpMethod method, std::string target, std::vector<HttpHeader> headers, std::string body,
-            Callback callback) {
+  void request(HttpMethod method, std::string target, std::string body, std::string content_type,
+               std::vector<HttpHeader> headers, Callback callback) {
     if (closed_) return;
+    const std::string_view name = to_string(method);
     if (target.empty() || target.front() != '/' || target.find_first_of(" \r\n\t") != std::string::npos) {
       post_error(std::move(callback),
                  Error(ErrorCode::kInvalidArgument, fmt::format("{} target \"{}\": must start with '/' and "
                                                                 "contain no whitespace",
-                                                                to_string(method), target)));
+                                                                name, target)));
+      return;
+    }
+    bool bad_header = has_cr_lf(content_type);
+    for (const HttpHeader& h : headers) {
+      bad_header = bad_header || h.name.empty() || has_cr_lf(h.name) || has_cr_lf(h.value) ||
+                   h.name.find_first_of(" \t:") != std::string::npos;
+    }
+    if (bad_header) {
+      post_error(std::move(callback),
+                 Error(ErrorCode::kInvalidArgument,
+                       fmt::format("{} {}: bad header name, value or content type (empty name, CR/LF)", name,
+                                   target)));
       return;
     }
     if (queue_.size() >= options_.max_queued) {
-      post_error(
-          std::move(callback),
-          Error(ErrorCode::kUnavailable, fmt::format("{} {}{}: {} requests already queued", to_string(method),
-                                                     origin_.text, target, queue_.size())));
+      post_error(std::move(callback),
+                 Error(ErrorCode::kUnavailable, fmt::format("{} {}{}: {} requests already queued", name,
+                                                            origin_.text, target, queue_.size())));
       return;
     }
-    queue_.push_back(
-        Pending{method, std::move(target), std::move(headers), std::move(body), std::move(callback)});
+    queue_.push_back(Pending{method, std::move(target), std::move(body), std::move(content_type),
+                             std::move(headers), std::move(callback)});
     start_next();
   }
 
@@ -188,10 +234,16 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
   struct Pending {
     HttpMethod method = HttpMethod::kGet;
     std::string target;
-    std::vector<HttpHeader> headers;
     std::string body;
+    std::string content_type;
+    std::vector<HttpHeader> headers;
     Callback callback;
   };
+
+  // "POST http://127.0.0.1:8080/api/v3/order", for messages.
+  std::string label() const {
+    return fmt::format("{} {}{}", to_string(current_.method), origin_.text, current_.target);
+  }
 
   void post_error(Callback callback, Error error) {
     ++stats_.failures;
@@ -218,15 +270,16 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     request_.set(http::field::host, origin_.host_header);
     request_.set(http::field::user_agent, options_.user_agent);
     request_.set(http::field::accept, "application/json");
+    if (!current_.content_type.empty()) request_.set(http::field::content_type, current_.content_type);
     for (const HttpHeader& h : current_.headers) request_.set(h.name, h.value);
     request_.keep_alive(true);
-    if (!current_.body.empty()) {
-      request_.set(http::field::content_type, "application/x-www-form-urlencoded");
-      request_.body() = current_.body;
+    request_.body() = std::move(current_.body);
+    if (!is_idempotent(current_.method) || !request_.body().empty()) {
+      request_.content_length(request_.body().size());
     }
-    if (!current_.body.empty() || current_.method != HttpMethod::kGet) request_.prepare_payload();
     timed_out_ = false;
     retried_ = false;
+    write_started_ = false;
     const uint64_t gen = ++generation_;
     deadline_.expires_after(options_.timeout);
     deadline_.async_wait(
@@ -235,6 +288,11 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
   }
 
   void start_attempt(uint64_t gen) {
+    if (connected_ && !is_idempotent(current_.method) && !idle_socket_alive(socket())) {
+      // Closed by the server while idle: nothing of this request was sent yet.
+      ++stats_.stale_reconnects;
+      close_connection();
+    }
     if (connected_) {
       reused_ = true;
       ++stats_.reuses;
@@ -306,8 +364,9 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
 
   void do_write(uint64_t gen) {
     phase_ = "write";
-    auto handler = [self = shared_from_this(), gen](const error_code& ec, size_t) {
-      self->on_write(ec, gen);
+    write_started_ = true;
+    auto handler = [self = shared_from_this(), gen](const error_code& ec, size_t written) {
+      self->on_write(ec, written, gen);
     };
     if (origin_.secure) {
       http::async_write(*tls_stream_, request_, std::move(handler));
@@ -316,10 +375,12 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     }
   }
 
-  void on_write(const error_code& ec, uint64_t gen) {
+  void on_write(const error_code& ec, size_t written, uint64_t gen) {
     if (stale(gen)) return;
     if (ec) {
-      if (maybe_retry(ec, gen)) return;
+      if (is_idempotent(current_.method) || written == 0) {
+        if (maybe_retry(ec, gen)) return;
+      }
       return fail(ec, gen);
     }
     phase_ = "read";
@@ -337,13 +398,16 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
   void on_read(const error_code& ec, uint64_t gen) {
     if (stale(gen)) return;
     if (ec) {
-      if (!parser_->got_some() && maybe_retry(ec, gen)) return;
+      if (is_idempotent(current_.method) && !parser_->got_some() && maybe_retry(ec, gen)) return;
       if (ec == http::error::body_limit) {
         close_connection();
-        return complete(
-            Error(ErrorCode::kOutOfRange,
-                  fmt::format("{} {}{}: response body over the limit of {} bytes", to_string(current_.method),
-                              origin_.text, current_.target, options_.max_body_bytes)));
+        // The server answered, but the answer is lost: a non-idempotent request's outcome
+        // is unknown to the caller.
+        const bool unknown = !is_idempotent(current_.method);
+        if (unknown) ++stats_.outcome_unknown;
+        return complete(Error(ErrorCode::kOutOfRange,
+                              fmt::format("{}: response body over the limit of {} bytes{}", label(),
+                                          options_.max_body_bytes, unknown ? kUnknownNote : "")));
       }
       return fail(ec, gen);
     }
@@ -369,12 +433,12 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     complete(std::move(out));
   }
 
-  // A GET on a reused connection that was dead before it answered: resend once on a new one.
-  // Never another method: the server may have acted on it.
+  // A request on a reused connection that was dead before it answered: resend once on a new
+  // one. Callers allow it for a GET, or for any request when the write sent nothing.
   bool maybe_retry(const error_code& ec, uint64_t gen) {
-    if (current_.method != HttpMethod::kGet) return false;
     if (!reused_ || retried_ || timed_out_ || !is_dead_connection(ec)) return false;
     retried_ = true;
+    write_started_ = false;  // only reached when nothing of the request was sent (or a GET)
     ++stats_.retries;
     close_connection();
     start_attempt(gen);
@@ -396,11 +460,14 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
   void fail(const error_code& ec, uint64_t gen) {
     (void)gen;
     close_connection();
+    // A non-idempotent request that may have reached the server (see the class comment).
+    const bool unknown = !is_idempotent(current_.method) && write_started_;
+    if (unknown) ++stats_.outcome_unknown;
+    const std::string_view unknown_note = unknown ? kUnknownNote : "";
     if (timed_out_) {
       return complete(
-          Error(ErrorCode::kTimeout,
-                fmt::format("{} {}{}: timed out after {} ms during {}", to_string(current_.method),
-                            origin_.text, current_.target, options_.timeout.count(), phase_)));
+          Error(ErrorCode::kTimeout, fmt::format("{}: timed out after {} ms during {}{}", label(),
+                                                 options_.timeout.count(), phase_, unknown_note)));
     }
     std::string where(phase_);
     if (phase_ == "connect" || phase_ == "resolve")
@@ -411,8 +478,8 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
       if (verify != X509_V_OK)
         reason += fmt::format(" (certificate: {})", X509_verify_cert_error_string(verify));
     }
-    complete(Error(ErrorCode::kUnavailable, fmt::format("{} {}{}: {}: {}", to_string(current_.method),
-                                                        origin_.text, current_.target, where, reason)));
+    complete(
+        Error(ErrorCode::kUnavailable, fmt::format("{}: {}: {}{}", label(), where, reason, unknown_note)));
   }
 
   void complete(core::Result<HttpResponse> result) {
@@ -468,6 +535,7 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
   bool reused_ = false;
   bool retried_ = false;
   bool timed_out_ = false;
+  bool write_started_ = false;  // the current request's write began (on any attempt)
   bool closed_ = false;
 };
 
@@ -507,27 +575,25 @@ HttpClient::HttpClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpClient::~HttpClient() { impl_->close(); }
 
-std::string_view to_string(HttpMethod method) {
-  switch (method) {
-    case HttpMethod::kGet: return "GET";
-    case HttpMethod::kPost: return "POST";
-    case HttpMethod::kPut: return "PUT";
-    case HttpMethod::kDelete: return "DELETE";
-  }
-  return "GET";
+void HttpClient::get(std::string target, Callback callback) {
+  impl_->request(HttpMethod::kGet, std::move(target), {}, {}, {}, std::move(callback));
+}
+
+void HttpClient::get(std::string target, std::vector<HttpHeader> headers, Callback callback) {
+  impl_->request(HttpMethod::kGet, std::move(target), {}, {}, std::move(headers), std::move(callback));
+}
+
+void HttpClient::request(HttpMethod method, std::string target, std::string body, std::string content_type,
+                         std::vector<HttpHeader> headers, Callback callback) {
+  impl_->request(method, std::move(target), std::move(body), std::move(content_type), std::move(headers),
+                 std::move(callback));
 }
 
 void HttpClient::send(HttpMethod method, std::string target, std::vector<HttpHeader> headers,
                       std::string body, Callback callback) {
-  impl_->send(method, std::move(target), std::move(headers), std::move(body), std::move(callback));
-}
-
-void HttpClient::get(std::string target, Callback callback) {
-  impl_->send(HttpMethod::kGet, std::move(target), {}, {}, std::move(callback));
-}
-
-void HttpClient::get(std::string target, std::vector<HttpHeader> headers, Callback callback) {
-  impl_->send(HttpMethod::kGet, std::move(target), std::move(headers), {}, std::move(callback));
+  std::string content_type = body.empty() ? std::string() : std::string("application/x-www-form-urlencoded");
+  impl_->request(method, std::move(target), std::move(body), std::move(content_type), std::move(headers),
+                 std::move(callback));
 }
 
 void HttpClient::close() { impl_->close(); }

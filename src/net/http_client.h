@@ -1,7 +1,7 @@
 #pragma once
 
-// A small asynchronous HTTP/1.1 client (GET; POST/PUT/DELETE with a form body) for REST calls: depth
-// snapshots, exchange info, server time.
+// A small asynchronous HTTP/1.1 client for REST calls: GET (depth snapshots, exchange info,
+// server time) and POST / PUT / DELETE with a body and headers (REST order entry).
 
 #include <chrono>
 #include <cstddef>
@@ -18,10 +18,6 @@
 #include "core/result.h"
 
 namespace phoenix::net {
-
-enum class HttpMethod : uint8_t { kGet, kPost, kPut, kDelete };
-// "GET", "POST", "PUT", "DELETE".
-std::string_view to_string(HttpMethod method);
 
 // One header: name as received (responses: lower-cased), value as received.
 struct HttpHeader {
@@ -45,6 +41,14 @@ struct HttpResponse {
   bool connection_reused = false;  // served on a kept-alive connection
 };
 
+enum class HttpMethod : uint8_t { kGet, kPost, kPut, kDelete };
+
+// "GET", "POST", "PUT", "DELETE".
+std::string_view to_string(HttpMethod method);
+
+// GET is idempotent (may be resent automatically); POST, PUT and DELETE are not.
+inline constexpr bool is_idempotent(HttpMethod method) { return method == HttpMethod::kGet; }
+
 struct HttpClientOptions {
   // Scheme, host and optional port: "https://api.binance.com", "http://127.0.0.1:18080".
   // No path, query, user info or fragment.
@@ -60,7 +64,8 @@ struct HttpClientOptions {
   // host-name verification are always on; there is no switch to turn them off.
   std::string ca_file;
   std::string user_agent = "phoenix";
-  // Requests waiting behind the one in flight; beyond it get() fails at once (kUnavailable).
+  // Requests waiting behind the one in flight; beyond it get() / request() fail at once
+  // (kUnavailable).
   size_t max_queued = 64;
 };
 
@@ -69,8 +74,12 @@ struct HttpClientStats {
   uint64_t requests = 0;  // requests started
   uint64_t connects = 0;  // TCP connections established
   uint64_t reuses = 0;    // requests sent on a kept-alive connection
-  uint64_t retries = 0;   // GETs resent after a kept-alive connection turned out dead
+  uint64_t retries = 0;   // requests resent after a kept-alive connection turned out dead
   uint64_t failures = 0;  // requests that completed with an Error
+  // Non-idempotent requests that found their kept-alive connection already closed by the
+  // server before sending anything, and were sent on a new connection instead.
+  uint64_t stale_reconnects = 0;
+  uint64_t outcome_unknown = 0;  // non-idempotent requests failed with the outcome unknown
 };
 
 // An HTTP/1.1 client for one origin (scheme + host + port), e.g. Binance's REST base URL.
@@ -81,7 +90,24 @@ struct HttpClientStats {
 //   `Connection: close`. A GET sent on a reused connection that the server had already
 //   closed (write fails, or the read ends before any response byte) is retried once on a
 //   new connection, transparently.
-// - One request in flight; get() while busy queues (FIFO, max_queued).
+// - POST, PUT, DELETE (non-idempotent: an order placement or cancel) are NEVER resent once
+//   any byte of them may have reached the server. Exactly two cases go to a new connection:
+//     1. Before writing on a reused connection, the socket is checked without blocking
+//        (recv MSG_PEEK|MSG_DONTWAIT): end-of-stream, an error, or unexpected bytes (a
+//        server's close, a TLS close_notify) mean the server already closed it; the
+//        request is then sent on a new connection (stats().stale_reconnects).
+//     2. The write fails with a dead-connection error having written 0 bytes (EPIPE /
+//        ECONNRESET on the first write): nothing was sent; resent once on a new connection
+//        (stats().retries).
+//   Any other failure after the write started (the write failed part-way, the connection
+//   ended or reset before or during the response, the deadline passed during write or
+//   read, a response body over max_body_bytes) fails the request with kUnavailable (or
+//   kTimeout, kOutOfRange) and a message containing
+//   "outcome unknown" (kOutcomeUnknown; test with is_outcome_unknown()): the server may
+//   or may not have executed it, and the caller must find out (query the order).
+//   A failure before the write (resolve, connect, TLS handshake, a bad target, a full
+//   queue) means nothing was sent; is_outcome_unknown() is false for it.
+// - One request in flight; get() / request() while busy queues (FIFO, max_queued).
 // - A deadline per request; on expiry the connection is closed and the request fails with
 //   kTimeout ("... timed out after 200 ms during read").
 // - Errors: kUnavailable for resolve/connect/TLS/IO failures (the message has the phase
@@ -91,7 +117,7 @@ struct HttpClientStats {
 // Threading: owned by one component on the io_context thread; every method must be called
 // on that thread, and callbacks run there (never inside get() itself). The io_context must
 // outlive the client. A callback may call
-// get() or close(), or destroy the client. After close() (or the destructor) no callback is
+// get(), request() or close(), or destroy the client. After close() (or the destructor) no callback is
 // ever invoked, including those of queued requests; the client cannot be reused.
 class HttpClient {
  public:
@@ -108,11 +134,25 @@ class HttpClient {
   // '/'), with optional extra request headers (e.g. X-MBX-APIKEY).
   void get(std::string target, Callback callback);
   void get(std::string target, std::vector<HttpHeader> headers, Callback callback);
-  // Any method, with an optional application/x-www-form-urlencoded `body` (signed Binance
-  // order requests). Only a GET is ever resent on a dead kept-alive connection; another
-  // method fails instead (the server may have acted on it), and the caller decides.
+
+  // Any method: `target` as for get(); `body` sent as is with `content_type` (e.g.
+  // "application/x-www-form-urlencoded"; no Content-Type header when empty) and a
+  // Content-Length (also 0 for an empty POST/PUT/DELETE body); `headers` are added (e.g.
+  // X-MBX-APIKEY). See the class comment for what is resent and what is not. Errors as for
+  // get(), plus kInvalidArgument for a CR or LF in a header or the content type.
+  void request(HttpMethod method, std::string target, std::string body, std::string content_type,
+               std::vector<HttpHeader> headers, Callback callback);
+
+  // request() with an application/x-www-form-urlencoded `body` (no Content-Type when
+  // empty): signed Binance order requests.
   void send(HttpMethod method, std::string target, std::vector<HttpHeader> headers, std::string body,
             Callback callback);
+
+  // The marker in the message of an error whose request may have reached the server.
+  static constexpr std::string_view kOutcomeUnknown = "outcome unknown";
+  // True for a kUnavailable / kTimeout / kOutOfRange error of a non-idempotent request
+  // that may have been sent (see the class comment): the caller must not assume it failed.
+  static bool is_outcome_unknown(const core::Error& error);
 
   // Cancels the request in flight and the queue (their callbacks are dropped) and closes the
   // connection. Idempotent.
