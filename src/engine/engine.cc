@@ -78,7 +78,7 @@ struct Engine::SymbolRuntime {
   strategy::Ladder ladder;
   std::vector<oms::DesiredOrder> bids;
   std::vector<oms::DesiredOrder> asks;
-  bool md_up = false;  // its market-data connection is up
+  bool md_up = false;   // its market-data connection is up
   bool pulled = false;  // orders pulled (stale, disconnected) until fresh data
   std::optional<core::Price> mid;
   QuoteReason ladder_reason[2] = {QuoteReason::kStarting, QuoteReason::kStarting};
@@ -288,7 +288,10 @@ void Engine::build_trading() {
   if (config_.dry_run) {
     paper::PaperVenueConfig pc;
     for (auto& rt : symbols_) {
-      pc.symbols.push_back({rt->name, rt->info.base_asset, rt->info.quote_asset, rt->info.filters});
+      paper::PaperSymbol ps{rt->name, rt->info.base_asset, rt->info.quote_asset, rt->info.filters};
+      // No fixed reference: the venue checks PERCENT_PRICE_BY_SIDE against its current mid.
+      if (ps.filters.percent_price) ps.filters.percent_price->reference_price = core::Price{};
+      pc.symbols.push_back(std::move(ps));
     }
     if (config_.paper.balances.empty()) {
       for (auto& rt : symbols_) {

@@ -481,9 +481,10 @@ void BinanceGateway::count_reject(int code) {
     const int key = own ? code : kOther;
     it = rejects_total_.find(key);
     if (it == rejects_total_.end()) {
-      telemetry::Counter& c = registry_.counter("phoenix_exchange_error_replies_total",
-                                                "Error replies of the exchange to any request, by error code",
-                                                {{"code", own ? std::to_string(code) : std::string("other")}});
+      telemetry::Counter& c =
+          registry_.counter("phoenix_exchange_error_replies_total",
+                            "Error replies of the exchange to any request, by error code",
+                            {{"code", own ? std::to_string(code) : std::string("other")}});
       it = rejects_total_.emplace(key, &c).first;
     }
   }

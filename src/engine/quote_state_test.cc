@@ -1,8 +1,8 @@
 #include "engine/quote_state.h"
 
-#include <gtest/gtest.h>
-
 #include <variant>
+
+#include <gtest/gtest.h>
 
 #include "telemetry/metrics.h"
 

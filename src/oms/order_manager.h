@@ -373,8 +373,8 @@ class OrderManager final : public GatewayListener {
   OrderIndex by_id_;  // every in-use order's id
   uint32_t epoch_ = 0;
 
-  bool limits_known_ = false;    // the exchange reported its ORDERS usage at least once
-  int64_t last_probe_ns_ = 0;    // when the last probe order request went out (0 = none)
+  bool limits_known_ = false;  // the exchange reported its ORDERS usage at least once
+  int64_t last_probe_ns_ = 0;  // when the last probe order request went out (0 = none)
   int64_t retry_until_ns_ = 0;
   int64_t banned_until_ms_ = 0;
   bool halted_ = false;

@@ -268,13 +268,18 @@ PaperVenue::Refusal PaperVenue::validate(const SymbolState& s, const oms::PlaceO
       (f.max_price.units() > 0 && price > f.max_price.units())) {
     return {kCodeFilterFailure, "Filter failure: PRICE_FILTER"};
   }
-  if (f.percent_price && f.percent_price->reference_price.units() > 0) {
+  // The reference price: the configured one, else (0) the current mid, as the exchange's
+  // average price would be; no check without either.
+  core::Price reference = f.percent_price ? f.percent_price->reference_price : core::Price{};
+  if (reference.units() <= 0 && s.book.bid.price.units() > 0 && s.book.ask.price.units() > 0) {
+    reference = core::Price((s.book.bid.price.units() + s.book.ask.price.units()) / 2);
+  }
+  if (f.percent_price && reference.units() > 0) {
     const auto& pp = *f.percent_price;
     const bool buy = order.side == core::Side::kBuy;
     const core::Decimal& up = buy ? pp.bid_up : pp.ask_up;
     const core::Decimal& down = buy ? pp.bid_down : pp.ask_down;
-    if (compare_scaled(order.price, pp.reference_price, up) > 0 ||
-        compare_scaled(order.price, pp.reference_price, down) < 0) {
+    if (compare_scaled(order.price, reference, up) > 0 || compare_scaled(order.price, reference, down) < 0) {
       return {kCodeFilterFailure, "Filter failure: PERCENT_PRICE_BY_SIDE"};
     }
   }

@@ -3,7 +3,11 @@
 # block levels (phoenix_quote_state{reason="risk_limit"}, phoenix_risk_blocks_total); the
 # kill switch cancels everything and stops quoting until a restart.
 source "$(dirname "$0")/trading_lib.sh"
-start_exchange --config configs/exchange.yaml
+# Several Phoenix runs back to back on one account: the exchange's 100 orders per 10 s
+# would make each start wait for the previous run's window (trading_reject_test covers
+# the limits), so this exchange allows more.
+make_exchange_config "$TEST_TMP/exchange.yaml" 's/^\(\s*orders_per_10s:\).*/\1 1000/'
+start_exchange --config "$TEST_TMP/exchange.yaml"
 
 run_case() {  # run_case <name> <sed expressions...>: starts Phoenix with the edited config
   local name=$1; shift
@@ -16,14 +20,20 @@ stop_case() {
 }
 ready() { grep -q "engine_ready" "$TEST_TMP/phoenix.log"; }
 
-# 1. max_open_orders_per_symbol: 6 -> at most 6 orders per symbol, the inner levels.
-run_case open_orders 's/^\(\s*max_open_orders_per_symbol:\).*/\1 6/'
-wait_until 10 ready || fail "open_orders: not ready"
-sleep 2
-n=$(demo_orders ETHUSDC)
-if [ "$n" -ge 2 ] && [ "$n" -le 6 ]; then pass "open_orders: ETHUSDC has $n orders (<= 6)"; else fail "open_orders: ETHUSDC has $n orders"; fi
-gt "$(msum phoenix_risk_blocks_total 'reason="open_orders"')" 0 && pass "open_orders: blocks counted" || fail "open_orders: no phoenix_risk_blocks_total{reason=open_orders}"
-stop_case open_orders
+# 1. max_position_base: 0.01 ETH on ETHUSDC. An order is 20 USDC (~0.0067 ETH): counting
+# every resting order on its side as filled, one bid and one ask fit; the rest are refused.
+# (max_open_orders_per_symbol cannot be crossed at run time: the config loader refuses
+# levels that would not fit it.)
+run_case position '/symbol: ETHUSDC/a\    max_position_base: 0.01'
+grep -q "max_position_base: 0.01" "$TEST_TMP/position.yaml" || fail "position: config not edited"
+wait_until 10 ready || fail "position: not ready"
+eth_two() { [ "$(demo_orders ETHUSDC)" -eq 2 ]; }
+wait_until 5 eth_two && pass "position: ETHUSDC quotes one level a side" || fail "position: ETHUSDC has $(demo_orders ETHUSDC) orders"
+sol_full() { [ "$(demo_orders SOLUSDC)" -eq 14 ]; }
+wait_until 5 sol_full && pass "position: SOLUSDC (no limit) quotes 14" || fail "position: SOLUSDC has $(demo_orders SOLUSDC)"
+gt "$(msum phoenix_risk_blocks_total 'symbol="ETHUSDC"' 'reason="position"')" 0 && pass "position: blocks counted" \
+  || fail "position: no phoenix_risk_blocks_total{ETHUSDC,position}"
+stop_case position
 
 # 2. max_order_notional_quote below every order's size -> nothing quotes, reason risk_limit.
 run_case notional 's/^\(\s*max_order_notional_quote:\).*/\1 5/'
