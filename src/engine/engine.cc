@@ -224,7 +224,13 @@ core::Status Engine::on_rules(std::string_view body) {
   }
   telemetry::log_event(LogLevel::kInfo, "exchange_info_loaded", "symbols",
                        static_cast<int64_t>(symbols_.size()), "elapsed_ms", ms_since(clock_, start_ns_));
-  build_trading();
+  try {
+    build_trading();
+  } catch (const std::exception& e) {
+    // The components refuse their settings by throwing at construction (start-up only);
+    // nothing has been sent yet.
+    halt_startup(std::string("cannot build the trading components: ") + e.what());
+  }
   return core::Status();
 }
 
@@ -327,7 +333,7 @@ void Engine::build_trading() {
       return;
     }
     live_ = gw->get();
-    // live_->set_latency_recorder(latency_recorder_);  // TODO after the gateway merge
+    live_->set_latency_recorder(latency_recorder_);
     gateway_ = std::move(gw).value();
   }
 
@@ -531,15 +537,14 @@ void Engine::requote(core::SymbolId symbol, int64_t trigger_ns) {
 
   // Risk: each side's accepted prefix (innermost first).
   desired_.clear();
-  const size_t open = oms_->live_order_count(symbol);
   QuoteReason side_reason[2] = {reason_of(rt.ladder.bid_state), reason_of(rt.ladder.ask_state)};
   for (int side = 0; side < 2; ++side) {
     const auto& levels = side == 0 ? rt.ladder.bids : rt.ladder.asks;
     const core::Side s = side == 0 ? core::Side::kBuy : core::Side::kSell;
     levels_scratch_.clear();
     for (const auto& l : levels) levels_scratch_.push_back(core::Level{l.price, l.qty});
-    // Resting orders are re-placed by this target, so only the position counts as taken.
-    (void)open;
+    // The target replaces the symbol's resting orders, so none of them counts as taken:
+    // only the position does.
     const risk::SideVerdict v = limits_->check_side(symbol, s, levels_scratch_, 0, 0);
     for (size_t i = 0; i < v.accepted; ++i) {
       desired_.push_back(oms::DesiredOrder{s, levels[i].level, levels[i].price, levels[i].qty});
@@ -556,14 +561,6 @@ void Engine::requote(core::SymbolId symbol, int64_t trigger_ns) {
   update_oms_state(symbol);
 }
 
-size_t Engine::live_on_side(core::SymbolId symbol, core::Side side) const {
-  std::array<oms::LiveOrder, 2 * oms::kMaxLevels + 8> buf;
-  const size_t n = oms_->live_orders(symbol, buf);
-  size_t count = 0;
-  for (size_t i = 0; i < n; ++i) count += buf[i].side == side ? size_t{1} : size_t{0};
-  return count;
-}
-
 // Combines the ladder's reason with the OMS's view of each side.
 void Engine::update_oms_state(core::SymbolId symbol) {
   SymbolRuntime& rt = *symbols_[symbol];
@@ -578,7 +575,7 @@ void Engine::update_oms_state(core::SymbolId symbol) {
         case oms::QuoteState::kBanned:
           // Outer levels waiting for budget while the side has orders is still quoting;
           // a side with no live order because of the budget is rate_limited.
-          if (live_on_side(symbol, s) == 0) reason = QuoteReason::kRateLimited;
+          if (oms_->active_orders(symbol, s) == 0) reason = QuoteReason::kRateLimited;
           break;
         case oms::QuoteState::kHalted: reason = QuoteReason::kKillSwitch; break;
         case oms::QuoteState::kReconciling: reason = QuoteReason::kStarting; break;

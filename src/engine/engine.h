@@ -44,6 +44,7 @@
 #include "core/orders.h"
 #include "core/result.h"
 #include "core/symbol_filters.h"
+#include "engine/order_gateway.h"
 #include "engine/quote_state.h"
 #include "md/feed.h"
 #include "oms/gateway.h"
@@ -107,9 +108,9 @@ class Engine final : public md::FeedListener, public oms::GatewayListener, publi
   // Cancels every order, confirms none remain (bounded by orders.shutdown_deadline_ms),
   // closes the connections, then calls `done(ok)`: ok = no order of ours remains open.
   void stop(std::function<void(bool ok)> done);
-  // Benchmarks: every quote-to-order latency sample (ns) the live gateway measures is
-  // appended to `out` (null = off). Set before start().
-  void set_latency_recorder(std::vector<int64_t>* out) { latency_recorder_ = out; }
+  // Benchmarks: every tick-to-order sample the live gateway measures is appended to `out`
+  // (null = off). Set before start().
+  void set_latency_recorder(std::vector<LatencySample>* out) { latency_recorder_ = out; }
   // Trips the kill switch from outside (fatal error elsewhere).
   void halt(std::string_view why);
 
@@ -162,7 +163,6 @@ class Engine final : public md::FeedListener, public oms::GatewayListener, publi
   // Quoting.
   void requote(core::SymbolId symbol, int64_t trigger_ns);
   void update_oms_state(core::SymbolId symbol);
-  size_t live_on_side(core::SymbolId symbol, core::Side side) const;
   void pull(core::SymbolId symbol, QuoteReason reason);
   strategy::Balances balances_for(core::SymbolId symbol) const;
 
@@ -182,7 +182,7 @@ class Engine final : public md::FeedListener, public oms::GatewayListener, publi
   telemetry::Registry& registry_;
 
   const config::Credentials* credentials_ = nullptr;
-  std::vector<int64_t>* latency_recorder_ = nullptr;
+  std::vector<LatencySample>* latency_recorder_ = nullptr;
   std::unique_ptr<md::Feed> feed_;
   std::unique_ptr<binance::OrderSymbols> order_symbols_;  // live: assets per symbol
   std::unique_ptr<net::HttpClient> rest_;

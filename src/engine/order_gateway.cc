@@ -248,15 +248,20 @@ void BinanceGateway::set_connectivity(bool order_entry, bool user_data) {
 
 bool BinanceGateway::send(int64_t id, const Pending& pending, int64_t trigger_ns) {
   if (!socket_open_) return false;
-  const int64_t now_ns = clock_.monotonic_ns();
   if (!ws_->send_text(frame_)) return false;
+  // After send_text: the frame is on the socket's write queue (written at once when the
+  // queue was empty), so the tick-to-order latency covers encoding and signing too.
+  const int64_t now_ns = clock_.monotonic_ns();
   Pending p = pending;
   p.sent_ns = now_ns;
   p.deadline_ns = now_ns + config_.exchange.request_timeout_ms * 1'000'000;
   pending_[id] = p;
   if (p.internal == Internal::kNone) {
     requests_total_[static_cast<size_t>(p.kind)]->inc();
-    if (trigger_ns != 0) quote_to_order_latency_->observe(static_cast<double>(now_ns - trigger_ns) * 1e-9);
+    if (trigger_ns != 0) {
+      quote_to_order_latency_->observe(static_cast<double>(now_ns - trigger_ns) * 1e-9);
+      if (latency_recorder_ != nullptr) latency_recorder_->push_back({trigger_ns, now_ns - trigger_ns});
+    }
   }
   return true;
 }

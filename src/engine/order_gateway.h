@@ -53,6 +53,13 @@
 
 namespace phoenix::engine {
 
+// One tick-to-order measurement: the market-data receive time that triggered a request
+// and how long until the request was written (both monotonic ns).
+struct LatencySample {
+  int64_t trigger_ns = 0;
+  int64_t latency_ns = 0;
+};
+
 class BinanceGateway final : public oms::ExchangeGateway, private net::ManagedWsHandler {
  public:
   static core::Result<std::unique_ptr<BinanceGateway>> create(
@@ -72,6 +79,9 @@ class BinanceGateway final : public oms::ExchangeGateway, private net::ManagedWs
   // Server time offset in use (server ≈ local wall + offset).
   int64_t time_offset_ms() const { return time_offset_.offset_ms; }
   size_t in_flight() const { return pending_.size() + rest_in_flight_; }
+  // Benchmarks: every tick-to-order sample (WebSocket path) is appended to `out`; null =
+  // off.
+  void set_latency_recorder(std::vector<LatencySample>* out) { latency_recorder_ = out; }
   // Requests sent over REST (the fallback) so far.
   uint64_t rest_requests() const { return rest_requests_; }
   // Completed server-time syncs (start-up, and after every -1021).
@@ -185,6 +195,7 @@ class BinanceGateway final : public oms::ExchangeGateway, private net::ManagedWs
   telemetry::Gauge* orders_1d_used_ = nullptr;
   telemetry::Gauge* weight_1m_used_ = nullptr;
   telemetry::Histogram* quote_to_order_latency_ = nullptr;
+  std::vector<LatencySample>* latency_recorder_ = nullptr;
   telemetry::Histogram* request_latency_ = nullptr;
 };
 

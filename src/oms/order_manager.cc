@@ -266,8 +266,12 @@ void OrderManager::set_target(core::SymbolId symbol, std::span<const DesiredOrde
     t.price = d.price;
     t.qty = d.qty;
   }
+  // The trigger applies only to what this call sends: a level that waits (budget, a slot
+  // in flight, a cooldown) and goes out later from poll() or a response is not a
+  // tick-to-order reaction and carries no trigger.
   s.trigger_ns = trigger_ns;
   drive(symbol);
+  s.trigger_ns = 0;
 }
 
 bool OrderManager::slot_busy(const Slot& slot) const {

@@ -237,6 +237,12 @@ class OrderManager final : public GatewayListener {
   // True when no order is open or possibly open (pending) on any symbol.
   bool all_closed() const;
   size_t live_order_count(core::SymbolId symbol) const;
+  // Orders the exchange acknowledged and that are still open on one side (what
+  // phoenix_orders_active shows); O(1).
+  size_t active_orders(core::SymbolId symbol, core::Side side) const {
+    const int64_t n = symbols_[symbol].side_metrics[side_index(side)].active_count;
+    return n > 0 ? static_cast<size_t>(n) : 0;
+  }
   // Copies up to out.size() open orders of the symbol into `out`; returns how many.
   size_t live_orders(core::SymbolId symbol, std::span<LiveOrder> out) const;
   QuoteState state(core::SymbolId symbol, core::Side side) const;
