@@ -9,32 +9,10 @@
 namespace phoenix::binance {
 namespace {
 
+using json_internal::append_json_string;
+
 using json_internal::MaybeError;
 using json_internal::reason_for;
-
-// Appends `text` as a JSON string literal.
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 std::string encode_with_params(std::string_view method, std::span<const std::string> streams, int64_t id) {
   std::string out;

@@ -211,17 +211,4 @@ FailureAction classify_failure(RequestKind kind, int code, int http_status) {
   return code <= -1000 && code > -1100 ? FailureAction::kUnknown : FailureAction::kRejected;
 }
 
-std::string_view to_string(core::FailureAction action) {
-  switch (action) {
-    case FailureAction::kRejected: return "rejected";
-    case FailureAction::kUnknown: return "unknown";
-    case FailureAction::kRetryLater: return "retry_later";
-    case FailureAction::kResyncTime: return "resync_time";
-    case FailureAction::kBanned: return "banned";
-    case FailureAction::kOrderGone: return "order_gone";
-    case FailureAction::kHalt: return "halt";
-  }
-  return "unknown";
-}
-
 }  // namespace phoenix::binance

@@ -13,6 +13,8 @@
 
 namespace phoenix::binance {
 
+using core::to_string;  // RequestKind, FailureAction (core/orders.h)
+
 // What to do after a request of `kind` failed with Binance `code` (0 when the response
 // had none, e.g. a timeout) and `http_status` (0 on the WS API when unknown).
 //   - 418 (or -1003 with 418)                 → kBanned
@@ -28,8 +30,5 @@ core::FailureAction classify_failure(core::RequestKind kind, int code, int http_
 // Binance's name for `code` ("NEW_ORDER_REJECTED" for -2010), "UNKNOWN_CODE" when not
 // known, "NONE" for 0.
 std::string_view error_name(int code);
-
-// Stable lower-case name of an action, for logs and metric labels ("rejected", ...).
-std::string_view to_string(core::FailureAction action);
 
 }  // namespace phoenix::binance

@@ -11,8 +11,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -145,6 +147,31 @@ inline MaybeError parse_levels(simdjson::ondemand::value value, const core::Symb
     levels.push_back(core::Level{core::Price(price), core::Qty(qty)});
   }
   return std::nullopt;
+}
+
+// Appends `text` as a JSON string literal (quotes, backslashes and control characters
+// escaped; other bytes, UTF-8 included, as they are). For the requests Phoenix writes.
+inline void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
 }
 
 }  // namespace phoenix::binance::json_internal

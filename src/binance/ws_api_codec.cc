@@ -11,6 +11,8 @@
 namespace phoenix::binance {
 namespace {
 
+using json_internal::append_json_string;
+
 using core::Error;
 using core::ErrorCode;
 using core::Status;
@@ -25,30 +27,6 @@ void append_int(std::string& out, int64_t value) {
   char buffer[24];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   out.append(buffer, end);
-}
-
-// Appends `text` as a JSON string literal.
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
 }
 
 bool valid_id_text(std::string_view text) { return core::ClientOrderId::parse(text).has_value(); }

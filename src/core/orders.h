@@ -146,6 +146,23 @@ enum class RequestKind : uint8_t {
   kTrades,      // recent own trades
 };
 
+// "place", "cancel", "cancel_replace", "amend", "query", "open_orders", "cancel_all",
+// "account", "trades" (log fields and metric labels).
+inline constexpr std::string_view to_string(RequestKind kind) {
+  switch (kind) {
+    case RequestKind::kPlace: return "place";
+    case RequestKind::kCancel: return "cancel";
+    case RequestKind::kCancelReplace: return "cancel_replace";
+    case RequestKind::kAmend: return "amend";
+    case RequestKind::kQuery: return "query";
+    case RequestKind::kOpenOrders: return "open_orders";
+    case RequestKind::kCancelAll: return "cancel_all";
+    case RequestKind::kAccount: return "account";
+    case RequestKind::kTrades: return "trades";
+  }
+  return "unknown";
+}
+
 // What the caller must do after a failed request, decided by the gateway from the
 // exchange's error code and HTTP status (src/binance maps every code).
 enum class FailureAction : uint8_t {
@@ -162,6 +179,20 @@ enum class FailureAction : uint8_t {
   kHalt,        // unrecoverable (bad API key, permissions, invalid signature): stop
                 // quoting, cancel what can be cancelled, tell the operator
 };
+
+// "rejected", "unknown", "retry_later", "resync_time", "banned", "order_gone", "halt".
+inline constexpr std::string_view to_string(FailureAction action) {
+  switch (action) {
+    case FailureAction::kRejected: return "rejected";
+    case FailureAction::kUnknown: return "unknown";
+    case FailureAction::kRetryLater: return "retry_later";
+    case FailureAction::kResyncTime: return "resync_time";
+    case FailureAction::kBanned: return "banned";
+    case FailureAction::kOrderGone: return "order_gone";
+    case FailureAction::kHalt: return "halt";
+  }
+  return "unknown";
+}
 
 // A failed request, as the gateway reports it. `code` is the exchange's error code
 // (e.g. -2010), 0 when there was none (timeout, disconnect); `http_status` is 0 on the

@@ -21,21 +21,6 @@ using telemetry::LogLevel;
 constexpr int64_t kDefaultBanMs = 2 * 60 * 1000;  // 418 without retryAfter: Binance's minimum
 constexpr int64_t kTimerTickMs = 20;
 
-std::string_view kind_name(RequestKind kind) {
-  switch (kind) {
-    case RequestKind::kPlace: return "place";
-    case RequestKind::kCancel: return "cancel";
-    case RequestKind::kCancelReplace: return "cancel_replace";
-    case RequestKind::kAmend: return "amend";
-    case RequestKind::kQuery: return "query";
-    case RequestKind::kOpenOrders: return "open_orders";
-    case RequestKind::kCancelAll: return "cancel_all";
-    case RequestKind::kAccount: return "account";
-    case RequestKind::kTrades: return "trades";
-  }
-  return "unknown";
-}
-
 std::vector<double> latency_buckets_s() {
   return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
           0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5,   5};
@@ -107,7 +92,7 @@ BinanceGateway::BinanceGateway(boost::asio::io_context& ioc, const config::Confi
   for (size_t i = 0; i < requests_total_.size(); ++i) {
     requests_total_[i] =
         &registry.counter("phoenix_order_requests_total", "Order-entry requests sent, by kind",
-                          {{"kind", kind_name(static_cast<RequestKind>(i))}});
+                          {{"kind", core::to_string(static_cast<RequestKind>(i))}});
   }
   const std::string_view used_help = "Rate-limit usage the exchange last reported";
   orders_10s_used_ = &registry.gauge("phoenix_rate_limit_used", used_help, {{"kind", "orders_10s"}});
@@ -279,7 +264,7 @@ void BinanceGateway::request(Pending pending, int64_t trigger_ns, Encode&& encod
   const int64_t id = next_id();
   core::Status encoded = encode(binance::WsRequestId::of(id), server_now_ms());
   if (!encoded) {
-    log_event(LogLevel::kError, "gw_encode_failed", "kind", kind_name(pending.kind), "error",
+    log_event(LogLevel::kError, "gw_encode_failed", "kind", core::to_string(pending.kind), "error",
               std::string_view(encoded.error().message));
     fail_later(pending, FailureAction::kRejected, 0, encoded.error().message);
     return;
@@ -322,7 +307,7 @@ void BinanceGateway::send_rest(const Pending& pending, int64_t trigger_ns) {
 void BinanceGateway::on_rest_response(const Pending& pending, core::Result<net::HttpResponse> response) {
   --rest_in_flight_;
   if (!response) {
-    log_event(LogLevel::kWarn, "gw_rest_failed", "kind", kind_name(pending.kind), "error",
+    log_event(LogLevel::kWarn, "gw_rest_failed", "kind", core::to_string(pending.kind), "error",
               std::string_view(response.error().message));
     fail_now(pending, FailureAction::kUnknown, 0, 0, response.error().message);
     return;
@@ -525,7 +510,7 @@ void BinanceGateway::on_timer() {
   std::sort(expired.begin(), expired.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [id, p] : expired) {
     pending_.erase(id);
-    log_event(LogLevel::kWarn, "gw_request_timeout", "id", id, "kind", kind_name(p.kind));
+    log_event(LogLevel::kWarn, "gw_request_timeout", "id", id, "kind", core::to_string(p.kind));
     if (p.internal != Internal::kNone) {
       // Logon or subscribe got no answer: the connection is not usable; start over.
       ws_->recycle(net::DownReason::kIdleTimeout);
@@ -696,7 +681,7 @@ void BinanceGateway::handle_response(const binance::WsEnvelope& env, const Pendi
       break;
   }
   if (!decoded) {
-    log_event(LogLevel::kError, "gw_bad_result", "kind", kind_name(pending.kind), "error",
+    log_event(LogLevel::kError, "gw_bad_result", "kind", core::to_string(pending.kind), "error",
               std::string_view(decoded.error().message));
     // It was accepted, but we cannot tell what it did.
     fail_now(pending, FailureAction::kUnknown, 0, env.status, decoded.error().message);

@@ -49,34 +49,6 @@ OrderState state_of(OrderStatus status) {
   return OrderState::kNew;
 }
 
-std::string_view kind_name(RequestKind kind) {
-  switch (kind) {
-    case RequestKind::kPlace: return "place";
-    case RequestKind::kCancel: return "cancel";
-    case RequestKind::kCancelReplace: return "cancel_replace";
-    case RequestKind::kAmend: return "amend";
-    case RequestKind::kQuery: return "query";
-    case RequestKind::kOpenOrders: return "open_orders";
-    case RequestKind::kCancelAll: return "cancel_all";
-    case RequestKind::kAccount: return "account";
-    case RequestKind::kTrades: return "trades";
-  }
-  return "unknown";
-}
-
-std::string_view action_name(FailureAction action) {
-  switch (action) {
-    case FailureAction::kRejected: return "rejected";
-    case FailureAction::kUnknown: return "unknown";
-    case FailureAction::kRetryLater: return "retry_later";
-    case FailureAction::kResyncTime: return "resync_time";
-    case FailureAction::kBanned: return "banned";
-    case FailureAction::kOrderGone: return "order_gone";
-    case FailureAction::kHalt: return "halt";
-  }
-  return "unknown";
-}
-
 constexpr core::Side kSides[2] = {core::Side::kBuy, core::Side::kSell};
 
 constexpr int kKnownRejectCodes[] = {0,     -1003, -1007, -1013, -1015, -1021, -1022, -1100, -1102, -1111,
@@ -749,7 +721,7 @@ void OrderManager::on_request_failed(const core::RequestFailure& f) {
   // Repeated WARN lines are suppressed by the logger's throttle (one per burst).
   telemetry::log_event(
       f.action == FailureAction::kUnknown ? telemetry::LogLevel::kInfo : telemetry::LogLevel::kWarn,
-      "oms_request_failed", "kind", kind_name(f.kind), "action", action_name(f.action), "code",
+      "oms_request_failed", "kind", core::to_string(f.kind), "action", core::to_string(f.action), "code",
       static_cast<int64_t>(f.code), "message", f.message);
 
   const bool nothing_changed = f.action == FailureAction::kRetryLater || f.action == FailureAction::kBanned ||
