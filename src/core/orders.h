@@ -103,8 +103,9 @@ enum class FeeAsset : uint8_t { kNone, kBase, kQuote, kOther };
 // data stream. Fields that the source does not carry are 0 / empty.
 struct OrderUpdate {
   SymbolId symbol = kNoSymbol;
-  ClientOrderId client_id;       // the order's client id
-  ClientOrderId orig_client_id;  // on a cancel: the id of the order canceled, when it differs
+  ClientOrderId client_id;       // the order's own client id (on a cancel: the canceled order's)
+  ClientOrderId orig_client_id;  // on a cancel: the id the cancel named (= client_id for Phoenix's
+                                 // requests); on an amend: the old id when it changed; else empty
   int64_t order_id = 0;          // the exchange's order id; 0 = unknown
   Side side = Side::kBuy;
   OrderStatus status = OrderStatus::kNew;
@@ -113,7 +114,8 @@ struct OrderUpdate {
   Qty orig_qty;
   Qty cum_qty;                  // executed so far
   int64_t cum_quote_units = 0;  // cumulative quote traded, 10^-quote_scale (0 = unknown)
-  // Set for kTrade only.
+  // Set for kTrade only. A kTrade from request_trades (the exchange's trade list) carries no
+  // order status or cum_qty: status stays kNew and cum_qty 0; read last_qty/last_price.
   Price last_price;
   Qty last_qty;
   int64_t trade_id = 0;

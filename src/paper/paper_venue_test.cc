@@ -346,6 +346,27 @@ TEST_F(PaperVenueTest, RejectsPercentPriceBySide) {
   EXPECT_EQ(rec_.updates.size(), 1u);
 }
 
+TEST_F(PaperVenueTest, PercentPriceWithoutAReferenceUsesTheMid) {
+  // Phoenix gives no reference price (the exchange's is its average price): the venue
+  // checks against its current mid, and not at all before it has a book.
+  auto config = default_config();
+  core::PercentPriceBySide pp;
+  pp.bid_up = core::Decimal(5, 0);
+  pp.bid_down = core::Decimal(2, 1);
+  pp.ask_up = core::Decimal(5, 0);
+  pp.ask_down = core::Decimal(2, 1);
+  config.symbols[0].filters.percent_price = pp;  // reference_price 0
+  make(config);
+  place(order("early", Side::kBuy, kPrice / 5 - 1, 1000));  // no book yet: no percent-price check
+  EXPECT_EQ(rec_.updates.size(), 1u);
+  book(kPrice - 1, kQty, kPrice + 1, kQty);  // mid = kPrice
+  expect_rejected(order("low", Side::kBuy, kPrice / 5 - 1, 1000), kCodeFilterFailure,
+                  "Filter failure: PERCENT_PRICE_BY_SIDE");
+  place(order("ok", Side::kBuy, kPrice / 5, 1000));  // expect_rejected cleared the recorder
+  ASSERT_EQ(rec_.updates.size(), 1u);
+  EXPECT_EQ(rec_.updates[0].client_id.view(), "ok");
+}
+
 TEST_F(PaperVenueTest, RejectsMaxNumOrders) {
   auto config = default_config();
   config.symbols[0].filters.max_num_orders = 2;
