@@ -35,6 +35,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <pthread.h>
+#include <sched.h>
 
 #include "config/config.h"
 #include "core/clock.h"
@@ -54,8 +56,17 @@ namespace sim = phoenix::sim;
 namespace config = phoenix::config;
 
 // phoenix-exchange on its own thread.
+// Pins a thread to one CPU (best effort).
+void pin(pthread_t thread, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(static_cast<size_t>(cpu), &set);
+  (void)pthread_setaffinity_np(thread, sizeof set, &set);
+}
+
 class Exchange {
  public:
+  explicit Exchange(bool pin_thread) : pin_(pin_thread) {}
   bool start(sim::ExchangeConfig cfg, std::string* err) {
     const auto& clock = RealClock::instance();
     cfg.server.host = "127.0.0.1";
@@ -84,6 +95,7 @@ class Exchange {
     }
     server_ = std::move(*server);
     thread_ = std::thread([this] { ioc_.run(); });
+    if (pin_) pin(thread_.native_handle(), 1);
     return true;
   }
   uint16_t port() const { return server_->port(); }
@@ -94,6 +106,7 @@ class Exchange {
   ~Exchange() { stop(); }
 
  private:
+  bool pin_ = false;
   asio::io_context ioc_{1};
   std::unique_ptr<sim::Exchange> ex_;
   std::unique_ptr<sim::MarketStreams> streams_;
@@ -143,14 +156,16 @@ void split(const std::vector<phoenix::engine::LatencySample>& samples, std::vect
   std::sort(first->begin(), first->end());
 }
 
-RunResult run_once(const std::string& exchange_config, const std::string& phoenix_config, int seconds) {
+RunResult run_once(const std::string& exchange_config, const std::string& phoenix_config, int seconds,
+                   bool pin_threads, bool busy_poll) {
   RunResult result;
   auto ecfg = sim::load_exchange_config(exchange_config);
   if (!ecfg.ok()) {
     std::fprintf(stderr, "exchange config: %s\n", ecfg.error().message.c_str());
     return result;
   }
-  Exchange exchange;
+  Exchange exchange(pin_threads);
+  if (pin_threads) pin(pthread_self(), 0);
   std::string err;
   if (!exchange.start(std::move(*ecfg), &err)) {
     std::fprintf(stderr, "%s\n", err.c_str());
@@ -193,7 +208,13 @@ RunResult run_once(const std::string& exchange_config, const std::string& phoeni
   result.samples.reserve(1'000'000);
   (*engine)->start();
   const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < end) ioc.run_one_for(std::chrono::milliseconds(50));
+  while (std::chrono::steady_clock::now() < end) {
+    if (busy_poll) {
+      ioc.poll();
+    } else {
+      ioc.run_one_for(std::chrono::milliseconds(50));
+    }
+  }
   bool stopped = false;
   bool clear = false;
   (*engine)->stop([&](bool ok) {
@@ -225,6 +246,10 @@ int main(int argc, char** argv) {
   app.add_option("--config", exchange_config, "phoenix-exchange config");
   app.add_option("--phoenix-config", phoenix_config, "Phoenix config (quoting parameters)");
   app.add_option("--min-samples", min_samples, "Fail when a run yields fewer samples");
+  bool pin_threads = false;
+  app.add_flag("--pin", pin_threads, "Pin Phoenix's thread to CPU 0 and the exchange's to CPU 1");
+  bool busy_poll = false;
+  app.add_flag("--busy-poll", busy_poll, "Phoenix's loop polls without sleeping (one core spins)");
   CLI11_PARSE(app, argc, argv);
 
   phoenix::telemetry::LogOptions log;
@@ -244,7 +269,7 @@ int main(int argc, char** argv) {
                 percentile_us(v, 0.99), percentile_us(v, 0.999), percentile_us(v, 1.0));
   };
   for (int r = 0; r < runs; ++r) {
-    RunResult res = run_once(exchange_config, phoenix_config, seconds);
+    RunResult res = run_once(exchange_config, phoenix_config, seconds, pin_threads, busy_poll);
     std::vector<int64_t> all;
     std::vector<int64_t> first;
     split(res.samples, &all, &first);
