@@ -157,7 +157,7 @@ void split(const std::vector<phoenix::engine::LatencySample>& samples, std::vect
 }
 
 RunResult run_once(const std::string& exchange_config, const std::string& phoenix_config, int seconds,
-                   bool pin_threads, bool busy_poll) {
+                   bool pin_threads, bool busy_poll, bool ed25519) {
   RunResult result;
   auto ecfg = sim::load_exchange_config(exchange_config);
   if (!ecfg.ok()) {
@@ -183,19 +183,24 @@ RunResult run_once(const std::string& exchange_config, const std::string& phoeni
   cfg.risk.max_rejects_per_minute = 100'000;
   cfg.market_data.summary_interval_ms = 0;
   cfg.orders.reconcile_interval_ms = 0;
-  const std::string key_path = std::string(PHOENIX_SOURCE_DIR) + "/configs/demo-keys/demo-hmac.secret";
+  // The demo account's published keys (configs/demo-keys): HMAC signs every request;
+  // Ed25519 logs the session on once and sends requests unsigned.
+  const std::string key_path = std::string(PHOENIX_SOURCE_DIR) + "/configs/demo-keys/" +
+                               (ed25519 ? "demo-ed25519.pem" : "demo-hmac.secret");
   std::string secret = read_file(key_path);
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (!ed25519) {
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  }
   std::string key;
   {
     const std::string ex = read_file(exchange_config);
-    const size_t at = ex.find("api_key: phoenixDemoHmacKey");
+    const size_t at = ex.find(ed25519 ? "api_key: phoenixDemoEd25519Key" : "api_key: phoenixDemoHmacKey");
     if (at != std::string::npos) key = ex.substr(at + 9, 64);
   }
   config::Credentials creds;
   creds.api_key = phoenix::core::Secret(key);
   creds.api_secret = phoenix::core::Secret(secret);
-  creds.key_type = config::KeyType::kHmac;
+  creds.key_type = ed25519 ? config::KeyType::kEd25519 : config::KeyType::kHmac;
 
   asio::io_context ioc(1);
   phoenix::telemetry::Registry registry;
@@ -248,6 +253,8 @@ int main(int argc, char** argv) {
   app.add_option("--min-samples", min_samples, "Fail when a run yields fewer samples");
   bool pin_threads = false;
   app.add_flag("--pin", pin_threads, "Pin Phoenix's thread to CPU 0 and the exchange's to CPU 1");
+  bool ed25519 = false;
+  app.add_flag("--ed25519", ed25519, "Log on with the demo Ed25519 key (requests unsigned) instead of HMAC");
   bool busy_poll = false;
   app.add_flag("--busy-poll", busy_poll, "Phoenix's loop polls without sleeping (one core spins)");
   CLI11_PARSE(app, argc, argv);
@@ -269,7 +276,7 @@ int main(int argc, char** argv) {
                 percentile_us(v, 0.99), percentile_us(v, 0.999), percentile_us(v, 1.0));
   };
   for (int r = 0; r < runs; ++r) {
-    RunResult res = run_once(exchange_config, phoenix_config, seconds, pin_threads, busy_poll);
+    RunResult res = run_once(exchange_config, phoenix_config, seconds, pin_threads, busy_poll, ed25519);
     std::vector<int64_t> all;
     std::vector<int64_t> first;
     split(res.samples, &all, &first);
