@@ -48,12 +48,13 @@ void Engine::stop(std::function<void(bool ok)> done) {
   set_phase(Phase::kStopping);
   quote_state_all(QuoteReason::kStopping);
   telemetry::log_event(LogLevel::kInfo, "engine_stopping", "phase", to_string(before));
-  if (!oms_ || !connectivity_.order_entry) {
-    // Nothing was ever sent, or nothing can be sent: still say what we know.
-    if (!oms_) {
-      finish_stop(true);
-      return;
-    }
+  if (!oms_ || !ever_connected_) {
+    // Order entry never came up: this process sent no order, so none of its own can be
+    // open (orders a previous run left behind are found by the next start).
+    telemetry::log_event(LogLevel::kInfo, "shutdown_orders_cleared", "phase", to_string(before), "elapsed_ms",
+                         int64_t{0}, "extra_cancels", int64_t{0}, "note", "no order was ever sent");
+    finish_stop(true);
+    return;
   }
   clear_all_orders([this](bool ok) { finish_stop(ok); });
 }
