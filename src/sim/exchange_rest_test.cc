@@ -354,6 +354,21 @@ TEST_F(ExchangeRestTest, OrderLifecycle) {
   EXPECT_EQ(jstr(account.body, "/balances/1/locked"), "0.000000");
 }
 
+TEST_F(ExchangeRestTest, InjectedBanRefusesAWholeCancelReplace) {
+  // A 429/418 refusal changes nothing: the order to replace is still open afterwards.
+  auto placed = h_.signed_rest("POST", kOrder, limit_order("BUY", "100.00", "2", "newClientOrderId=keep1"));
+  ASSERT_EQ(placed.status, 200) << placed.body;
+  h_.ex().inject_order_rejects(1, -1003, 418);
+  auto refused = h_.signed_rest(
+      "POST", "/api/v3/order/cancelReplace",
+      limit_order("BUY", "101.00", "1", "cancelReplaceMode=STOP_ON_FAILURE&cancelOrigClientOrderId=keep1"));
+  EXPECT_EQ(refused.status, 418) << refused.body;
+  EXPECT_EQ(jint(refused.body, "/code"), -1003);
+  auto still = h_.signed_rest("GET", kOrder, "symbol=ETHUSDC&origClientOrderId=keep1");
+  ASSERT_EQ(still.status, 200) << still.body;
+  EXPECT_EQ(jstr(still.body, "/status"), "NEW");
+}
+
 TEST_F(ExchangeRestTest, CancelReplaceAndAmend) {
   auto placed = h_.signed_rest("POST", kOrder, limit_order("BUY", "100.00", "2", "newClientOrderId=b1"));
   const int64_t id = jint(placed.body, "/orderId");

@@ -667,6 +667,16 @@ ApiOutcome ExchangeImpl::op_cancel_replace(const CallerCtx& c, const Params& p) 
 
   // The unfilled order count goes up even when the new order is not attempted.
   const int64_t now = now_ms();
+  if (inject_count_ > 0 && (inject_http_ == 429 || inject_http_ == 418)) {
+    // An injected rate-limit or ban refusal refuses the whole request before anything
+    // changes, as Binance's limits do (other injected codes fail the new order's half).
+    --inject_count_;
+    ++injected_rejects_;
+    ++orders_by_result_["rejected"];
+    ApiError e = error(inject_code_, default_message(inject_code_), inject_http_);
+    e.retry_after_ms = now + 1000;  // epoch ms
+    return ApiOutcome::fail(std::move(e));
+  }
   if (auto limited = limits_.check_orders(c.ip, c.account, now)) {
     count_limited(limited->http_status);
     return ApiOutcome::fail(
