@@ -51,21 +51,22 @@ struct BioDeleter {
   void operator()(BIO* p) const { BIO_free(p); }
 };
 
-// HMAC-SHA256 keyed once; each sign() works on a copy of the keyed context.
+// HMAC-SHA256 keyed once. sign() re-initialises one working context with the stored key
+// (EVP_MAC_init with a null key reuses the key's prepared inner/outer state): no
+// allocation and no context copy per signature.
 class HmacSigner final : public Signer {
  public:
-  explicit HmacSigner(std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> keyed) : keyed_(std::move(keyed)) {}
+  explicit HmacSigner(std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> keyed) : work_(std::move(keyed)) {}
 
   SignatureKind kind() const override { return SignatureKind::kHmacSha256; }
 
   core::Result<std::string> sign(std::string_view payload) override {
-    std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx(EVP_MAC_CTX_dup(keyed_.get()));
-    if (!ctx) return crypto_error("HMAC context copy failed");
     std::array<unsigned char, 32> mac{};
     size_t mac_len = 0;
-    if (EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) !=
+    if (EVP_MAC_init(work_.get(), nullptr, 0, nullptr) != 1 ||
+        EVP_MAC_update(work_.get(), reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) !=
             1 ||
-        EVP_MAC_final(ctx.get(), mac.data(), &mac_len, mac.size()) != 1 || mac_len != mac.size()) {
+        EVP_MAC_final(work_.get(), mac.data(), &mac_len, mac.size()) != 1 || mac_len != mac.size()) {
       return crypto_error("HMAC-SHA256 failed");
     }
     std::string hex(2 * mac.size(), '\0');
@@ -77,7 +78,7 @@ class HmacSigner final : public Signer {
   }
 
  private:
-  std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> keyed_;
+  std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> work_;
 };
 
 class Ed25519Signer final : public Signer {

@@ -50,6 +50,24 @@ TEST(SigningTest, HmacRestQueryOnlyVector) {
   EXPECT_EQ(req->body, "");
 }
 
+TEST(SigningTest, HmacSignerGivesTheVectorAgainAfterOtherPayloads) {
+  // The signer reuses one context: each signature must start from the key, whatever was
+  // signed before (including an empty payload).
+  auto signer = hmac();
+  const std::string payload =
+      "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&"
+      "timestamp=1499827319559";
+  const std::string want = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
+  for (int i = 0; i < 3; ++i) {
+    auto first = signer->sign(payload);
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(*first, want);
+    auto other = signer->sign(i == 1 ? std::string() : std::string(1000, 'x'));
+    ASSERT_TRUE(other.ok());
+    EXPECT_NE(*other, want);
+  }
+}
+
 TEST(SigningTest, HmacRestAllInBodyGivesTheSameSignature) {
   auto signer = hmac();
   auto req = sign_rest_request(*signer, {}, kRestOrder, 1499827319559, 5000);

@@ -233,6 +233,7 @@ void BinanceGateway::set_connectivity(bool order_entry, bool user_data) {
 
 bool BinanceGateway::send(int64_t id, const Pending& pending, int64_t trigger_ns) {
   if (!socket_open_) return false;
+  const int64_t ready_ns = clock_.monotonic_ns();
   if (!ws_->send_text(frame_)) return false;
   // After send_text: the frame is on the socket's write queue (written at once when the
   // queue was empty), so the tick-to-order latency covers encoding and signing too.
@@ -245,7 +246,8 @@ bool BinanceGateway::send(int64_t id, const Pending& pending, int64_t trigger_ns
     requests_total_[static_cast<size_t>(p.kind)]->inc();
     if (trigger_ns != 0) {
       quote_to_order_latency_->observe(static_cast<double>(now_ns - trigger_ns) * 1e-9);
-      if (latency_recorder_ != nullptr) latency_recorder_->push_back({trigger_ns, now_ns - trigger_ns});
+      if (latency_recorder_ != nullptr)
+        latency_recorder_->push_back({trigger_ns, now_ns - trigger_ns, ready_ns - trigger_ns});
     }
   }
   return true;

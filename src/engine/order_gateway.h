@@ -57,7 +57,8 @@ namespace phoenix::engine {
 // and how long until the request was written (both monotonic ns).
 struct LatencySample {
   int64_t trigger_ns = 0;
-  int64_t latency_ns = 0;
+  int64_t latency_ns = 0;        // until the send returned (the frame handed to the socket)
+  int64_t ready_latency_ns = 0;  // until the request was encoded and signed, before the send
 };
 
 class BinanceGateway final : public oms::ExchangeGateway, private net::ManagedWsHandler {
