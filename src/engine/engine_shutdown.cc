@@ -37,6 +37,13 @@ void Engine::on_kill(std::string_view reason, std::string_view detail) {
   if (phase_ == Phase::kStopping || phase_ == Phase::kStopped) return;
   set_phase(Phase::kKilled);
   quote_state_all(QuoteReason::kKillSwitch);
+  if (!oms_ || !ever_connected_) {
+    // Tripped before order entry ever came up (or before the OMS was built): this process
+    // sent no order, so there is nothing to cancel.
+    telemetry::log_event(LogLevel::kWarn, "kill_switch_orders_cleared", "ok", true, "note",
+                         "no order was ever sent");
+    return;
+  }
   clear_all_orders([this](bool ok) {
     telemetry::log_event(ok ? LogLevel::kWarn : LogLevel::kCritical, "kill_switch_orders_cleared", "ok", ok);
   });
