@@ -11,41 +11,8 @@
 
 #include "binance/stream_decoder.h"
 #include "binance/test_util.h"
+#include "core/testing/alloc_counter.h"
 #include "telemetry/log.h"
-
-// Counts every global operator new in this test binary, so a test can assert that a loop
-// allocated nothing. Every form is replaced together (new and delete over malloc/free) so
-// AddressSanitizer sees matching pairs. GCC 12 at -O3 inlines these into gtest's `new
-// TestClass` and then flags free() on an operator-new pointer (-Wmismatched-new-delete), a
-// false positive for replacement functions.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-
-void* counted_alloc(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (void* p = counted_alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc(size); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 namespace phoenix::binance {
 namespace {
@@ -214,13 +181,13 @@ TEST(StreamDecoderReuseTest, TenThousandMessagesWithoutGrowthOrAllocation) {
   for (const auto& m : messages) ASSERT_TRUE(decoder.decode(m.view(), m.capacity(), 0).ok());  // warm-up
 
   const size_t capacity = decoder.parser_capacity();
-  const uint64_t allocations = g_allocations.load();
+  const uint64_t allocations = phoenix::testing::allocation_count();
   bool all_ok = true;
   for (int i = 0; i < 10'000; ++i) {
     const auto& m = messages[static_cast<size_t>(i) % messages.size()];
     all_ok = decoder.decode(m.view(), m.capacity(), i).ok() && all_ok;
   }
-  const uint64_t allocated = g_allocations.load() - allocations;
+  const uint64_t allocated = phoenix::testing::allocation_count() - allocations;
   EXPECT_TRUE(all_ok);
   EXPECT_EQ(allocated, 0u) << "operator new calls during 10k decodes";
   EXPECT_EQ(decoder.parser_capacity(), capacity);

@@ -1,5 +1,5 @@
-// Checks that the OrderManager's steady-state path does not allocate: a global operator
-// new that counts while a test enables it.
+// Checks that the OrderManager's steady-state path does not allocate (core/testing/
+// alloc_counter.h counts every global operator new of this binary).
 
 #include <atomic>
 #include <cstdlib>
@@ -9,42 +9,10 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.h"
+#include "core/testing/alloc_counter.h"
 #include "oms/fake_gateway_test_util.h"
 #include "oms/order_manager.h"
 #include "telemetry/metrics.h"
-
-// Every form of global new/delete is replaced together over malloc/free so AddressSanitizer
-// sees matching pairs (as in src/binance/stream_decoder_robustness_test.cc); GCC's
-// -Wmismatched-new-delete is a false positive for replacement functions.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocs{0};
-
-void* counted_alloc(std::size_t size) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (void* p = counted_alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_alloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc(size); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_alloc(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 namespace phoenix::oms {
 namespace {
@@ -108,15 +76,14 @@ TEST_F(OrderManagerAllocTest, UnchangedTargetsAndDuplicateUpdatesDoNotAllocate) 
   oms_->set_target(0, d);
   ack_all();
   const auto within = ladder(1'000'050);  // 0.5 bp: within the 1 bp tolerance
-  g_counting = true;
+  const uint64_t before = phoenix::testing::allocation_count();
   for (int i = 0; i < 1000; ++i) {
     oms_->set_target(0,
                      i % 2 == 0 ? std::span<const DesiredOrder>(d) : std::span<const DesiredOrder>(within));
     ack(gw_.places[static_cast<size_t>(i) % gw_.places.size()]);  // a duplicate update
     oms_->poll();
   }
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0);
+  EXPECT_EQ(phoenix::testing::allocation_count() - before, 0u);
   EXPECT_EQ(gw_.places.size(), 10u);
   EXPECT_EQ(gw_.replaces.size(), 0u);
 }
@@ -126,15 +93,14 @@ TEST_F(OrderManagerAllocTest, RequotingDoesNotAllocate) {
   ack_all();
   std::vector<std::vector<DesiredOrder>> moves;
   for (int i = 1; i <= 200; ++i) moves.push_back(ladder(1'000'000 + 1000 * i));
-  g_allocs = 0;
-  g_counting = true;
+  const uint64_t before = phoenix::testing::allocation_count();
   for (const auto& m : moves) {
     oms_->set_target(0, m);
     ack_all();
   }
-  g_counting = false;
+  const uint64_t allocated = phoenix::testing::allocation_count() - before;
   EXPECT_EQ(gw_.replaces.size(), 2000u);
-  EXPECT_EQ(g_allocs.load(), 0);
+  EXPECT_EQ(allocated, 0u);
 }
 
 }  // namespace
