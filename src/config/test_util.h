@@ -1,6 +1,7 @@
 #pragma once
 
-// Helpers for the config unit tests only: a temporary directory and message splitting.
+// Helpers for the config unit tests only: a temporary directory, message splitting, and
+// the loader tests' fixture (shared by loader_test.cc and loader_trading_test.cc).
 
 #include <filesystem>
 #include <string>
@@ -8,9 +9,13 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "config/config.h"
+#include "core/result.h"
 
 namespace phoenix::config::testing {
 
@@ -60,5 +65,37 @@ inline std::vector<std::string> lines_of(std::string_view text) {
   }
   return out;
 }
+
+// A small valid config: 10 lines, so text appended to it starts at line 11.
+constexpr std::string_view kValid = R"(exchange:
+  rest_url: http://127.0.0.1:8090
+  ws_market_url: ws://127.0.0.1:8090
+  ws_api_url: ws://127.0.0.1:8090/ws-api/v3
+credentials:
+  api_key_env: PHOENIX_API_KEY
+  api_secret_env: PHOENIX_API_SECRET
+symbols:
+  - symbol: ETHUSDC
+    size_base: 0.01
+)";
+
+class ConfigLoaderTest : public ::testing::Test {
+ protected:
+  static core::Result<Config> parse(std::string_view text) { return parse_config(text, "t.yaml"); }
+  static core::Result<Config> parse_with(std::string_view extra) {
+    return parse(std::string(kValid) + std::string(extra));
+  }
+  // The error lines of a config that must fail validation.
+  static std::vector<std::string> errors(std::string_view text) {
+    auto result = parse(text);
+    EXPECT_FALSE(result.ok());
+    if (result.ok()) return {};
+    EXPECT_EQ(result.error().code, core::ErrorCode::kInvalidArgument);
+    return lines_of(result.error().message);
+  }
+  static std::vector<std::string> errors_with(std::string_view extra) {
+    return errors(std::string(kValid) + std::string(extra));
+  }
+};
 
 }  // namespace phoenix::config::testing
