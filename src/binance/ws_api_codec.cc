@@ -670,21 +670,17 @@ Status WsApiDecoder::trades(core::SymbolId expected_symbol, std::vector<core::Or
   return {};
 }
 
-core::Result<int64_t> WsApiDecoder::server_time() {
+core::Result<int64_t> WsApiDecoder::result_int(std::string_view key) {
   simdjson::dom::object o;
   if (Status s = impl_->result_object(o); !s) return std::move(s).error();
-  int64_t time = 0;
-  if (Status s = get_int(o, "serverTime", time); !s) return std::move(s).error();
-  return time;
+  int64_t value = 0;
+  if (Status s = get_int(o, key, value); !s) return std::move(s).error();
+  return value;
 }
 
-core::Result<int64_t> WsApiDecoder::subscription_id() {
-  simdjson::dom::object o;
-  if (Status s = impl_->result_object(o); !s) return std::move(s).error();
-  int64_t id = 0;
-  if (Status s = get_int(o, "subscriptionId", id); !s) return std::move(s).error();
-  return id;
-}
+core::Result<int64_t> WsApiDecoder::server_time() { return result_int("serverTime"); }
+
+core::Result<int64_t> WsApiDecoder::subscription_id() { return result_int("subscriptionId"); }
 
 core::Result<bool> WsApiDecoder::session_authorized() {
   simdjson::dom::object o;

@@ -229,6 +229,8 @@ class WsApiDecoder {
   core::Result<bool> session_authorized();
 
  private:
+  // An integer field of the last frame's "result" object.
+  core::Result<int64_t> result_int(std::string_view key);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
