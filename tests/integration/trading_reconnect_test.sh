@@ -24,7 +24,9 @@ if [ -n "$second" ]; then
 else
   fail "no Phoenix asks to sweep"
 fi
-line=$(wait_for_log "$TEST_TMP/phoenix.log" "reconcile_done startup=false" 15) && pass "reconciled after the reconnect: ${line:0:200}" || fail "no reconcile_done"
+# Reconnect attempts during the 3 s of refusals back off with jitter (0.5 s doubling, up to
+# 30 s): the reconnect may come up to ~15 s later, so the wait is generous.
+line=$(wait_for_log "$TEST_TMP/phoenix.log" "reconcile_done startup=false" 40) && pass "reconciled after the reconnect: ${line:0:200}" || fail "no reconcile_done"
 c=$(msum phoenix_reconcile_corrections_total)
 gt "$c" 0 && pass "corrections counted: $c" || { fail "no phoenix_reconcile_corrections_total after fills during the outage"; grep -E "reconcile|gateway|gw_" "$TEST_TMP/phoenix.log" | cut -c1-220 >&2; }
 
@@ -45,7 +47,7 @@ same_position() {
 }
 wait_until 10 same_position && pass "ETHUSDC position = the exchange's ETH balance change ($(msum phoenix_position_base 'symbol="ETHUSDC"'))" \
   || fail "position differs: Phoenix $(msum phoenix_position_base 'symbol="ETHUSDC"'), exchange $(demo_balance ETH) - $eth0"
-wait_until 10 all_symbols_have 14 && pass "quoting 5 x 14 again" || fail "not back to 5 x 14"
+wait_until 20 all_symbols_have 14 && pass "quoting 5 x 14 again" || fail "not back to 5 x 14"
 
 stop_phoenix
 expect_eq "$EXIT_CODE" 0 "phoenix stops cleanly"

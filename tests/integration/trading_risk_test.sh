@@ -74,7 +74,7 @@ admin POST "/admin/accept_close?seconds=2" >/dev/null
 admin POST "/admin/drop?conn=api&mode=reset" >/dev/null
 asks=$(demo_orders_json ETHUSDC | grep '"side":"SELL"' | grep -o '"price":"[0-9.]*"' | tr -dc '0-9.\n' | sort -n)
 sweep ETHUSDC BUY "$(sed -n 3p <<<"$asks")" 20 >/dev/null
-line=$(wait_for_log "$TEST_TMP/phoenix.log" "kill_switch_tripped" 15) && pass "mismatch: ${line:0:200}" || fail "mismatch: no kill_switch_tripped"
+line=$(wait_for_log "$TEST_TMP/phoenix.log" "kill_switch_tripped" 40) && pass "mismatch: ${line:0:200}" || fail "mismatch: no kill_switch_tripped"
 expect_contains "$line" "reason=reconcile_mismatches" "mismatch: reason=reconcile_mismatches"
 wait_until 5 gone && pass "mismatch: every order cancelled" || fail "mismatch: $(demo_orders) orders still open"
 stop_case mismatch
